@@ -1,0 +1,39 @@
+# QuizZone: `make run` serves the site, `make test` runs the whole suite. Both set up what they need.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export PORT
+
+.PHONY: run test lint venv redis migrate demo cluster bench screenshots clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+redis:
+	@scripts/ensure-redis.sh
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py demo_setup
+
+run: venv redis demo
+	@echo "QuizZone at http://127.0.0.1:$(PORT)/  (admin: /admin/, API docs: /api/docs/)  Ctrl-C stops it."
+	exec $(VENV)/bin/honcho -f deploy/Procfile.local start
+
+test: venv redis
+	@DATABASE_URL="$$(scripts/test-database-url.sh)"; export DATABASE_URL; \
+	echo "test database: $${DATABASE_URL:-sqlite (no PostgreSQL found)}"; \
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .

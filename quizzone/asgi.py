@@ -1,0 +1,24 @@
+"""ASGI entry point: HTTP goes to Django, WebSockets through origin check and session/token auth."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quizzone.settings.local")
+django_asgi_app = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from chat.routing import websocket_urlpatterns as chat_urls  # noqa: E402
+from quizzone.ws_auth import SessionTokenAuthMiddlewareStack  # noqa: E402
+from rooms.routing import websocket_urlpatterns as room_urls  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(
+            SessionTokenAuthMiddlewareStack(URLRouter(room_urls + chat_urls))
+        ),
+    }
+)
