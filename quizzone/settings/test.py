@@ -19,3 +19,8 @@ STORAGES = {
 # Subprocesses started by tests (daphne, celery) must see the test database, so SQLite uses a file.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}  # noqa: F405
+else:
+    # Each run gets its own PostgreSQL test database, so parallel runs never collide.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": f"test_{DATABASES['default']['NAME']}_{REDIS_PREFIX}"  # noqa: F405
+    }
