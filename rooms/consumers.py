@@ -1,0 +1,107 @@
+"""WebSocket endpoints of a live game: /ws/play/<pin>/ for players, /ws/host/<pin>/ for its host."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+
+from quizzone.broadcast import game_group
+from quizzone.consumers import FrameConsumer
+
+from . import services
+from .game import commands as c
+from .game import events as e
+
+CLOSE_UNKNOWN_PIN, CLOSE_UNAUTHENTICATED, CLOSE_FORBIDDEN = 4004, 4001, 4003
+
+
+class GameConsumer(FrameConsumer):
+    async def send_events(self, events: list[e.Event]) -> None:
+        for ev in events:
+            if isinstance(ev, e.Welcome):
+                self.player_id = ev.player_id
+            await self.send_frame(ev.frame())
+            if isinstance(ev, e.Refused) and ev.close_code:
+                await self.close(ev.close_code)
+
+
+class PlayConsumer(GameConsumer):
+    role = "player"
+    path_label = "play"
+    handlers = {"join": "on_join", "resume": "on_resume", "answer": "on_answer", "ping": "on_ping"}
+
+    async def connect(self) -> None:
+        if not await services.game_exists(self.pin):
+            await self.error("not_found", "no game with that PIN", CLOSE_UNKNOWN_PIN)
+
+    async def on_join(self, frame: dict[str, Any]) -> None:
+        await self._identify(services.game_join(self.pin, frame.get("nickname")))
+
+    async def on_resume(self, frame: dict[str, Any]) -> None:
+        await self._identify(services.game_resume(self.pin, frame.get("token")))
+
+    async def _identify(self, pending: Any) -> None:
+        if self.player_id is not None:
+            pending.close()
+            return await self.error("invalid", "already in the game on this socket")
+        # Subscribe before the snapshot is taken, so no broadcast falls between the two.
+        await self.attach(game_group(self.pin))
+        await self.send_events(await pending)
+        if self.player_id is None:
+            await self.detach(game_group(self.pin))
+
+    async def on_answer(self, frame: dict[str, Any]) -> None:
+        if self.player_id is None:
+            return await self.error("forbidden", "join or resume first")
+        round_no = frame.get("round")
+        if type(round_no) is not int:
+            return await self.error("invalid", "round must be an integer")
+        await self.send_events(await services.game_answer(self.pin, self.player_id, round_no, frame))
+
+
+@database_sync_to_async
+def _user_id(user: Any) -> tuple[int | None, bool]:
+    if user is None or not user.is_authenticated:
+        return None, False
+    return user.id, user.is_superuser
+
+
+class HostConsumer(GameConsumer):
+    role = "host"
+    path_label = "host"
+    handlers = {
+        "start": "on_command",
+        "next": "on_command",
+        "skip": "on_command",
+        "kick": "on_command",
+        "lock": "on_command",
+        "unlock": "on_command",
+        "end": "on_command",
+        "ping": "on_ping",
+    }
+    simple_commands = {"start": c.Start, "next": c.Next, "lock": c.Lock, "unlock": c.Unlock, "end": c.End}
+
+    async def connect(self) -> None:
+        user_id, is_superuser = await _user_id(self.scope.get("user"))
+        if user_id is None:
+            return await self.error("forbidden", "log in as the game's host", CLOSE_UNAUTHENTICATED)
+        meta = await services.game_exists(self.pin)
+        if meta is None:
+            return await self.error("not_found", "no game with that PIN", CLOSE_UNKNOWN_PIN)
+        if int(meta["host_id"]) != user_id and not is_superuser:
+            return await self.error("forbidden", "only the game's host may drive it", CLOSE_FORBIDDEN)
+        await self.attach(game_group(self.pin))
+        await self.send_frame(await services.host_snapshot(self.pin))
+
+    async def on_command(self, frame: dict[str, Any]) -> None:
+        kind = frame["type"]
+        if kind == "kick":
+            if not isinstance(frame.get("player_id"), str):
+                return await self.error("invalid", "kick needs a player_id string")
+            cmd: Any = c.Kick(frame["player_id"])
+        elif kind == "skip":
+            cmd = services.SKIP
+        else:
+            cmd = self.simple_commands[kind]()
+        await self.send_events(await services.game_host_command(self.pin, cmd))

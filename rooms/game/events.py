@@ -1,0 +1,235 @@
+"""Typed events the machine emits. `audience` says who gets the frame; `frame()` is its wire shape.
+
+Audiences: SENDER (the socket that sent the command), ROOM (every player and host of the game),
+HOSTS, PLAYER (one player: `player_id`), EACH_PLAYER (a per-player frame for every player, in bulk),
+LOBBY (the coalesced lobby roster, at most 2 a second).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from .state import RoundResult
+
+SENDER, ROOM, HOSTS, PLAYER, EACH_PLAYER, LOBBY = "sender", "room", "hosts", "player", "each_player", "lobby"
+
+
+@dataclass(frozen=True)
+class Event:
+    audience: ClassVar[str]
+    type: ClassVar[str]
+
+    def frame(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Welcome(Event):
+    audience: ClassVar[str] = SENDER
+    type: ClassVar[str] = "welcome"
+    player_id: str
+    token: str
+    nickname: str
+    game: dict[str, Any]
+
+    def frame(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "player_id": self.player_id,
+            "token": self.token,
+            "nickname": self.nickname,
+            "game": self.game,
+        }
+
+
+@dataclass(frozen=True)
+class Refused(Event):
+    """An `error` frame to the sender; with `close_code` the socket is closed after it."""
+
+    audience: ClassVar[str] = SENDER
+    type: ClassVar[str] = "error"
+    code: str
+    message: str
+    close_code: int | None = None
+
+    def frame(self) -> dict[str, Any]:
+        return {"type": self.type, "code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True)
+class AnswerAcked(Event):
+    audience: ClassVar[str] = SENDER
+    type: ClassVar[str] = "answer_ack"
+    round: int
+    accepted: bool
+    reason: str | None = None
+
+    def frame(self) -> dict[str, Any]:
+        return {"type": self.type, "round": self.round, "accepted": self.accepted, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class PlayerJoined(Event):
+    audience: ClassVar[str] = LOBBY
+    type: ClassVar[str] = "lobby"
+    player_id: str
+    nickname: str
+
+    def frame(self) -> dict[str, Any]:  # the coalesced roster frame is built by the broadcaster
+        return {"type": self.type}
+
+
+@dataclass(frozen=True)
+class AnswerCounted(Event):
+    audience: ClassVar[str] = HOSTS
+    type: ClassVar[str] = "answer_count"
+    round: int
+    answered: int
+    players: int
+
+    def frame(self) -> dict[str, Any]:
+        return {"type": self.type, "round": self.round, "answered": self.answered, "players": self.players}
+
+
+@dataclass(frozen=True)
+class QuestionOpened(Event):
+    audience: ClassVar[str] = ROOM
+    type: ClassVar[str] = "question"
+    round: int
+    total_rounds: int
+    question: dict[str, Any]  # quiz.question_public(): no correct answers
+    opens_at: int
+    deadline: int
+
+    def frame(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "round": self.round,
+            "total_rounds": self.total_rounds,
+            **self.question,
+            "opens_at": self.opens_at,
+            "deadline": self.deadline,
+            "server_time": self.opens_at,
+        }
+
+
+@dataclass(frozen=True)
+class Revealed(Event):
+    audience: ClassVar[str] = ROOM
+    type: ClassVar[str] = "reveal"
+    round: int
+    correct: Any
+    distribution: dict[str, int]
+    answered: int
+    players: int
+    reason: str
+    buckets: list[list[float]] | None = None
+
+    def frame(self) -> dict[str, Any]:
+        frame = {
+            "type": self.type,
+            "round": self.round,
+            "correct": self.correct,
+            "distribution": self.distribution,
+            "answered": self.answered,
+            "players": self.players,
+            "reason": self.reason,
+        }
+        if self.buckets is not None:
+            frame["buckets"] = self.buckets
+        return frame
+
+
+@dataclass(frozen=True)
+class RoundScored(Event):
+    """Each player's `result` frame for the round, delivered per process in bulk."""
+
+    audience: ClassVar[str] = EACH_PLAYER
+    type: ClassVar[str] = "result"
+    round: int
+    results: dict[str, RoundResult] = field(default_factory=dict)
+
+    def table(self) -> dict[str, list]:
+        return {pid: [r.correct, r.points, r.score, r.rank, r.streak] for pid, r in self.results.items()}
+
+    @staticmethod
+    def player_frame(round_no: int, row: list) -> dict[str, Any]:
+        correct, points, score, rank, streak = row
+        return {
+            "type": "result",
+            "round": round_no,
+            "correct": bool(correct),
+            "points": points,
+            "score": score,
+            "rank": rank,
+            "streak": streak,
+            "poll": correct is None,
+        }
+
+
+@dataclass(frozen=True)
+class LeaderboardShown(Event):
+    audience: ClassVar[str] = ROOM
+    type: ClassVar[str] = "leaderboard"
+    round: int
+    top: list[dict[str, Any]]
+    players: int
+
+    def frame(self) -> dict[str, Any]:
+        return {"type": self.type, "round": self.round, "top": self.top, "players": self.players}
+
+
+@dataclass(frozen=True)
+class GameFinished(Event):
+    audience: ClassVar[str] = ROOM
+    type: ClassVar[str] = "finished"
+    podium: list[dict[str, Any]]
+    players: int
+
+    def frame(self) -> dict[str, Any]:
+        return {"type": self.type, "podium": self.podium, "players": self.players}
+
+
+@dataclass(frozen=True)
+class FinalStandings(Event):
+    """Each player's `final` frame, delivered per process in bulk."""
+
+    audience: ClassVar[str] = EACH_PLAYER
+    type: ClassVar[str] = "final"
+    standings: dict[str, tuple[int, int]]  # player id -> (score, rank)
+    players: int
+
+    def table(self) -> dict[str, list]:
+        return {pid: [score, rank] for pid, (score, rank) in self.standings.items()}
+
+    @staticmethod
+    def player_frame(players: int, row: list) -> dict[str, Any]:
+        score, rank = row
+        return {"type": "final", "score": score, "rank": rank, "players": players}
+
+
+@dataclass(frozen=True)
+class PlayerKicked(Event):
+    audience: ClassVar[str] = PLAYER
+    type: ClassVar[str] = "kicked"
+    player_id: str
+    nickname: str
+
+    def frame(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "player_id": self.player_id,
+            "nickname": self.nickname,
+            "reason": "removed by the host",
+        }
+
+
+@dataclass(frozen=True)
+class LockChanged(Event):
+    audience: ClassVar[str] = ROOM
+    type: ClassVar[str] = "lock"
+    locked: bool
+
+    def frame(self) -> dict[str, Any]:
+        return {"type": self.type, "locked": self.locked}

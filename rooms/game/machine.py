@@ -1,0 +1,345 @@
+"""step(state, command, now, quiz) -> Transition(state, events). Pure: no I/O, no clock, no randomness."""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, replace
+from typing import Any
+
+from . import commands as c
+from . import events as e
+from .quiz import (
+    MULTI,
+    ONE_CHOICE_KINDS,
+    SLIDER,
+    TEXT,
+    QuestionSpec,
+    QuizSpec,
+    normalize_text,
+    question_public,
+)
+from .scoring import ranks_for, score_round
+from .state import FINISHED, LEADERBOARD, LOBBY, QUESTION, REVEAL, Answer, GameState, Player, RoundResult
+
+NICKNAME_MAX = 24
+TEXT_ANSWER_MAX = 200
+LEADERBOARD_SIZE = 10
+PODIUM_SIZE = 3
+CLOSE_KICKED = 4003
+
+
+@dataclass(frozen=True)
+class Transition:
+    state: GameState
+    events: list[e.Event]
+
+    @property
+    def changed(self) -> bool:
+        return not any(isinstance(ev, e.Refused) for ev in self.events)
+
+
+def refuse(state: GameState, code: str, message: str, close_code: int | None = None) -> Transition:
+    return Transition(state, [e.Refused(code, message, close_code)])
+
+
+def step(state: GameState, cmd: c.Command, now: int, quiz: QuizSpec) -> Transition:
+    handler = _HANDLERS[type(cmd)]
+    return handler(state, cmd, now, quiz)
+
+
+# --- snapshots -------------------------------------------------------------------------------
+
+
+def snapshot(state: GameState, quiz: QuizSpec, player: Player | None) -> dict[str, Any]:
+    """What a (re)connecting client needs to show exactly where the game is."""
+    snap: dict[str, Any] = {
+        "pin": state.pin,
+        "phase": state.phase,
+        "round": state.round,
+        "total_rounds": state.total_rounds,
+        "locked": state.locked,
+        "title": quiz.title,
+    }
+    if player is not None:
+        snap.update(score=player.score, rank=player.rank, streak=player.streak)
+    if state.phase == QUESTION:
+        snap["question"] = question_frame(state, quiz)
+        if player is not None:
+            snap["answered"] = player.id in state.answers
+    return snap
+
+
+def question_frame(state: GameState, quiz: QuizSpec) -> dict[str, Any]:
+    return e.QuestionOpened(
+        state.round,
+        state.total_rounds,
+        question_public(quiz.question(state.round)),
+        state.opens_at,
+        state.deadline,
+    ).frame()
+
+
+# --- players ---------------------------------------------------------------------------------
+
+
+def nickname_problem(nickname: Any) -> str | None:
+    if not isinstance(nickname, str):
+        return "nickname must be a string"
+    trimmed = nickname.strip()
+    if not 1 <= len(trimmed) <= NICKNAME_MAX:
+        return f"nickname must be 1 to {NICKNAME_MAX} characters after trimming"
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in trimmed):
+        return "nickname may not contain control or invisible characters"
+    return None
+
+
+def _join(state: GameState, cmd: c.Join, now: int, quiz: QuizSpec) -> Transition:
+    problem = nickname_problem(cmd.nickname)
+    if problem:
+        return refuse(state, "invalid", problem)
+    if state.phase != LOBBY:
+        return refuse(state, "game_started", "the game has already started")
+    if state.locked:
+        return refuse(state, "game_locked", "the host has locked the game")
+    nickname = cmd.nickname.strip()
+    key = nickname.casefold()
+    if key in state.nicknames:
+        return refuse(state, "nickname_taken", f"the nickname {nickname!r} is taken")
+    player = Player(id=cmd.player_id, nickname=nickname, token=cmd.token, joined_at=now)
+    new = replace(
+        state, players={**state.players, player.id: player}, nicknames={**state.nicknames, key: player.id}
+    )
+    welcome = e.Welcome(player.id, player.token, player.nickname, snapshot(new, quiz, player))
+    return Transition(new, [welcome, e.PlayerJoined(player.id, player.nickname)])
+
+
+def _resume(state: GameState, cmd: c.Resume, now: int, quiz: QuizSpec) -> Transition:
+    player = state.player_by_token(cmd.token) if isinstance(cmd.token, str) else None
+    if player is None:
+        return refuse(state, "bad_token", "unknown or expired token")
+    if player.kicked:
+        return refuse(state, "forbidden", "you were removed from this game", CLOSE_KICKED)
+    return Transition(
+        state, [e.Welcome(player.id, player.token, player.nickname, snapshot(state, quiz, player))]
+    )
+
+
+def _kick(state: GameState, cmd: c.Kick, now: int, quiz: QuizSpec) -> Transition:
+    player = state.players.get(cmd.player_id)
+    if player is None or player.kicked:
+        return refuse(state, "invalid", "no such player")
+    kicked = replace(player, kicked=True)
+    new = replace(state, players={**state.players, player.id: kicked})
+    return Transition(new, [e.PlayerKicked(player.id, player.nickname)])
+
+
+def _lock(state: GameState, cmd: c.Lock | c.Unlock, now: int, quiz: QuizSpec) -> Transition:
+    locked = isinstance(cmd, c.Lock)
+    if state.phase == FINISHED:
+        return refuse(state, "invalid", "the game is over")
+    return Transition(replace(state, locked=locked), [e.LockChanged(locked)])
+
+
+# --- answers ---------------------------------------------------------------------------------
+
+
+def answer_problem(q: QuestionSpec, fields: dict[str, Any]) -> str | None:
+    """Why an answer's fields do not fit the question, or None when they do."""
+    if q.kind in ONE_CHOICE_KINDS:
+        choice = fields.get("choice")
+        if type(choice) is not int or choice not in q.choice_ids:
+            return "choice must be the id of one of the question's choices"
+    elif q.kind == MULTI:
+        choices = fields.get("choices")
+        if (
+            not isinstance(choices, list)
+            or not choices
+            or len(set(map(repr, choices))) != len(choices)
+            or any(type(x) is not int or x not in q.choice_ids for x in choices)
+        ):
+            return "choices must be a non-empty list of distinct choice ids"
+    elif q.kind == TEXT:
+        text = fields.get("text")
+        if not isinstance(text, str) or not text.strip() or len(text) > TEXT_ANSWER_MAX:
+            return f"text must be 1 to {TEXT_ANSWER_MAX} characters"
+    elif q.kind == SLIDER:
+        value = fields.get("value")
+        if type(value) not in (int, float) or not math.isfinite(value):
+            return "value must be a number"
+        if not q.min <= value <= q.max:  # type: ignore[operator]
+            return "value must lie inside [min, max]"
+    return None
+
+
+def clean_answer(q: QuestionSpec, fields: dict[str, Any]) -> dict[str, Any]:
+    if q.kind in ONE_CHOICE_KINDS:
+        return {"choice": fields["choice"]}
+    if q.kind == MULTI:
+        return {"choices": sorted(fields["choices"])}
+    if q.kind == TEXT:
+        return {"text": fields["text"].strip()}
+    return {"value": fields["value"]}
+
+
+def _answer(state: GameState, cmd: c.SubmitAnswer, now: int, quiz: QuizSpec) -> Transition:
+    player = state.players.get(cmd.player_id)
+    if player is None or player.kicked:
+        return refuse(state, "forbidden", "not a player of this game")
+    if state.phase != QUESTION or cmd.round != state.round:
+        return Transition(state, [e.AnswerAcked(cmd.round, False, "not_open")])
+    if cmd.player_id in state.answers:
+        return Transition(state, [e.AnswerAcked(cmd.round, False, "duplicate")])
+    if now > state.deadline:
+        return Transition(state, [e.AnswerAcked(cmd.round, False, "late")])
+    q = quiz.question(state.round)
+    problem = answer_problem(q, cmd.answer)
+    if problem:
+        return Transition(state, [e.AnswerAcked(cmd.round, False, "invalid")])
+    answer = Answer(cmd.player_id, state.round, now, clean_answer(q, cmd.answer))
+    new = replace(state, answers={**state.answers, cmd.player_id: answer})
+    answered = sum(1 for pid in new.answers if pid in new.players and not new.players[pid].kicked)
+    return Transition(
+        new,
+        [e.AnswerAcked(cmd.round, True), e.AnswerCounted(state.round, answered, len(new.active_players()))],
+    )
+
+
+def everyone_answered(state: GameState) -> bool:
+    active = state.active_players()
+    return bool(active) and all(p.id in state.answers for p in active)
+
+
+# --- rounds ----------------------------------------------------------------------------------
+
+
+def _open_round(state: GameState, round_no: int, now: int, quiz: QuizSpec) -> Transition:
+    q = quiz.question(round_no)
+    new = replace(
+        state, phase=QUESTION, round=round_no, opens_at=now, deadline=now + q.time_limit_ms, answers={}
+    )
+    opened = e.QuestionOpened(round_no, state.total_rounds, question_public(q), new.opens_at, new.deadline)
+    return Transition(new, [opened])
+
+
+def _start(state: GameState, cmd: c.Start, now: int, quiz: QuizSpec) -> Transition:
+    if state.phase != LOBBY:
+        return refuse(state, "invalid", "the game has already started")
+    if state.total_rounds < 1:
+        return refuse(state, "invalid", "the quiz has no questions")
+    return _open_round(state, 1, now, quiz)
+
+
+def reveal_of(q: QuestionSpec, answers: list[Answer]) -> tuple[Any, dict[str, int], list[list[float]] | None]:
+    """(correct, distribution, slider buckets) for the `reveal` frame."""
+    counts: Counter[str] = Counter()
+    buckets = None
+    if q.kind in ONE_CHOICE_KINDS:
+        counts.update(str(a.answer["choice"]) for a in answers)
+        distribution = {str(ch.id): counts[str(ch.id)] for ch in q.choices}
+        correct: Any = sorted(q.correct_ids)
+    elif q.kind == MULTI:
+        for a in answers:
+            counts.update(str(x) for x in a.answer["choices"])
+        distribution = {str(ch.id): counts[str(ch.id)] for ch in q.choices}
+        correct = sorted(q.correct_ids)
+    elif q.kind == TEXT:
+        counts.update(normalize_text(a.answer["text"]) for a in answers)
+        distribution = dict(counts.most_common(20))
+        correct = list(q.accepted_answers)
+    else:
+        edges = q.slider_buckets()
+        buckets = [[lo, hi] for lo, hi in edges]
+        for a in answers:
+            index = min(int((a.answer["value"] - q.min) / ((q.max - q.min) / len(edges))), len(edges) - 1)
+            counts[str(index)] += 1
+        distribution = {str(i): counts[str(i)] for i in range(len(edges))}
+        correct = {"value": q.correct_value, "tolerance": q.tolerance}
+    return correct, distribution, buckets
+
+
+def _close(state: GameState, cmd: c.Close, now: int, quiz: QuizSpec) -> Transition:
+    if state.phase != QUESTION or cmd.round != state.round:
+        return refuse(state, "stale", f"round {cmd.round} is not open")
+    if cmd.reason == "timeout" and now < state.deadline:
+        return refuse(state, "early", "the deadline has not passed")
+    if cmd.reason == "all_answered" and not everyone_answered(state):
+        return refuse(state, "not_all_answered", "some players have not answered")
+    q = quiz.question(state.round)
+    players = dict(state.players)
+    scored: dict[str, tuple[bool | None, int, Answer | None]] = {}
+    for p in state.active_players():
+        answer = state.answers.get(p.id)
+        response_ms = answer.at_ms - state.opens_at if answer else 0
+        correct, points, streak = score_round(q, answer.answer if answer else None, response_ms, p.streak)
+        players[p.id] = replace(p, score=p.score + points, streak=streak)
+        scored[p.id] = (correct, points, answer)
+    ranks = ranks_for({pid: players[pid].score for pid in scored})
+    results = {}
+    for pid, (correct, points, answer) in scored.items():
+        players[pid] = replace(players[pid], rank=ranks[pid])
+        p = players[pid]
+        results[pid] = RoundResult(correct, points, p.score, p.rank, p.streak, answer)
+    counted = [a for pid, a in state.answers.items() if pid in scored]
+    correct, distribution, buckets = reveal_of(q, counted)
+    new = replace(state, phase=REVEAL, players=players)
+    revealed = e.Revealed(state.round, correct, distribution, len(counted), len(scored), cmd.reason, buckets)
+    return Transition(new, [revealed, e.RoundScored(state.round, results)])
+
+
+def leaderboard_top(state: GameState, size: int) -> list[Player]:
+    return sorted(state.active_players(), key=lambda p: (-p.score, p.nickname.casefold(), p.id))[:size]
+
+
+def _next(state: GameState, cmd: c.Next, now: int, quiz: QuizSpec) -> Transition:
+    if state.phase == REVEAL:
+        # Ranks among the players still in the game: a kick since the close leaves the stored ranks stale.
+        ranks = ranks_for({p.id: p.score for p in state.active_players()})
+        top = [
+            {"nickname": p.nickname, "score": p.score, "rank": ranks[p.id]}
+            for p in leaderboard_top(state, LEADERBOARD_SIZE)
+        ]
+        shown = e.LeaderboardShown(state.round, top, len(state.active_players()))
+        return Transition(replace(state, phase=LEADERBOARD), [shown])
+    if state.phase == LEADERBOARD:
+        if state.round < state.total_rounds:
+            return _open_round(state, state.round + 1, now, quiz)
+        return _finish(state)
+    return refuse(state, "invalid", f"'next' does not apply in phase {state.phase}")
+
+
+def _finish(state: GameState) -> Transition:
+    active = state.active_players()
+    ranks = ranks_for({p.id: p.score for p in active})
+    players = dict(state.players)
+    for p in active:
+        players[p.id] = replace(p, rank=ranks[p.id])
+    new = replace(state, phase=FINISHED, players=players, locked=True)
+    podium = [
+        {"nickname": p.nickname, "score": p.score, "rank": p.rank} for p in leaderboard_top(new, PODIUM_SIZE)
+    ]
+    standings = {p.id: (players[p.id].score, players[p.id].rank) for p in active}
+    return Transition(new, [e.GameFinished(podium, len(active)), e.FinalStandings(standings, len(active))])
+
+
+def _end(state: GameState, cmd: c.End, now: int, quiz: QuizSpec) -> Transition:
+    if state.phase == FINISHED:
+        return refuse(state, "invalid", "the game is already over")
+    return _finish(state)
+
+
+_HANDLERS = {
+    c.Join: _join,
+    c.Resume: _resume,
+    c.SubmitAnswer: _answer,
+    c.Start: _start,
+    c.Next: _next,
+    c.Close: _close,
+    c.Kick: _kick,
+    c.Lock: _lock,
+    c.Unlock: _lock,
+    c.End: _end,
+}
+
+__all__ = ["Transition", "everyone_answered", "snapshot", "step"]

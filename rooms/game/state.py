@@ -1,0 +1,65 @@
+"""The mutable state of one game. In production it lives in Redis (rooms/store.py); here it is plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+LOBBY, QUESTION, REVEAL, LEADERBOARD, FINISHED = "lobby", "question", "reveal", "leaderboard", "finished"
+PHASE_ORDER = {LOBBY: 0, QUESTION: 1, REVEAL: 2, LEADERBOARD: 3, FINISHED: 4}
+
+
+@dataclass
+class Player:
+    id: str
+    nickname: str
+    token: str
+    score: int = 0
+    streak: int = 0
+    rank: int = 1
+    kicked: bool = False
+    joined_at: int = 0
+
+
+@dataclass(frozen=True)
+class Answer:
+    player_id: str
+    round: int
+    at_ms: int
+    answer: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    correct: bool | None
+    points: int
+    score: int
+    rank: int
+    streak: int
+    answer: Answer | None = None
+
+
+@dataclass
+class GameState:
+    pin: str
+    total_rounds: int
+    phase: str = LOBBY
+    round: int = 0
+    opens_at: int = 0
+    deadline: int = 0
+    locked: bool = False
+    players: dict[str, Player] = field(default_factory=dict)
+    nicknames: dict[str, str] = field(default_factory=dict)  # casefolded nickname -> player id
+    answers: dict[str, Answer] = field(default_factory=dict)  # the current round's answers by player id
+
+    def active_players(self) -> list[Player]:
+        return [p for p in self.players.values() if not p.kicked]
+
+    def player_by_token(self, token: str) -> Player | None:
+        return next((p for p in self.players.values() if p.token == token), None)
+
+    def position(self) -> tuple[int, int]:
+        """(round, phase order): strictly increases with every phase change, so phases only move forward."""
+        if self.phase == FINISHED:
+            return (self.total_rounds + 1, PHASE_ORDER[FINISHED])
+        return (self.round, PHASE_ORDER[self.phase])

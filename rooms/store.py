@@ -1,0 +1,283 @@
+"""Game state in Redis: load (whole or the part a command needs) and commit atomically.
+
+The pure machine decides; these functions persist its decision with a script that re-checks the
+facts it relied on (phase, round, sequence number, answer count), so concurrent processes never
+double-apply. See docs/decisions/0002-game-state-in-redis.md.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.conf import settings
+
+from quizzone import redisdb as r
+
+from .game.quiz import ChoiceSpec, QuestionSpec, QuizSpec
+from .game.state import Answer, GameState, Player
+
+
+def ttl() -> int:
+    return settings.GAME_TTL_SECONDS
+
+
+@dataclass
+class Loaded:
+    state: GameState
+    seq: str
+    quiz_id: int
+    host_id: int
+    active: int
+
+
+class GameNotFound(Exception):
+    pass
+
+
+class Conflict(Exception):
+    """Someone else changed the game between load and commit: load again and retry."""
+
+
+# --- encoding ----------------------------------------------------------------------------------
+
+
+def _dump(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+def player_dump(p: Player) -> str:
+    return _dump(asdict(p))
+
+
+def player_load(raw: str) -> Player:
+    return Player(**json.loads(raw))
+
+
+def answer_dump(a: Answer) -> str:
+    return _dump({"at": a.at_ms, "a": a.answer})
+
+
+def answer_load(pid: str, round_no: int, raw: str) -> Answer:
+    data = json.loads(raw)
+    return Answer(pid, round_no, data["at"], data["a"])
+
+
+def quiz_dump(q: QuizSpec) -> str:
+    return _dump(asdict(q))
+
+
+def quiz_load(raw: str) -> QuizSpec:
+    data = json.loads(raw)
+    questions = []
+    for qd in data["questions"]:
+        qd["choices"] = tuple(ChoiceSpec(**c) for c in qd["choices"])
+        qd["accepted_answers"] = tuple(qd["accepted_answers"])
+        questions.append(QuestionSpec(**qd))
+    return QuizSpec(data["quiz_id"], data["title"], tuple(questions))
+
+
+def _state_from(pin: str, meta: dict[str, str], **parts: Any) -> Loaded:
+    if not meta:
+        raise GameNotFound(pin)
+    state = GameState(
+        pin=pin,
+        total_rounds=int(meta["total_rounds"]),
+        phase=meta["phase"],
+        round=int(meta["round"]),
+        opens_at=int(meta["opens_at"]),
+        deadline=int(meta["deadline"]),
+        locked=meta.get("locked") == "1",
+        **parts,
+    )
+    return Loaded(state, meta["seq"], int(meta["quiz_id"]), int(meta["host_id"]), int(meta.get("active", 0)))
+
+
+def meta_fields(state: GameState) -> dict[str, str]:
+    return {
+        "phase": state.phase,
+        "round": str(state.round),
+        "opens_at": str(state.opens_at),
+        "deadline": str(state.deadline),
+        "locked": "1" if state.locked else "0",
+    }
+
+
+# --- create ------------------------------------------------------------------------------------
+
+
+def game_init(pin: str, quiz: QuizSpec, host_id: int, now: int) -> None:
+    """Writes a new game's meta and frozen quiz content (sync: called from the create API)."""
+    state = GameState(pin=pin, total_rounds=quiz.total_rounds)
+    meta = {
+        **meta_fields(state),
+        "total_rounds": str(quiz.total_rounds),
+        "quiz_id": str(quiz.quiz_id),
+        "host_id": str(host_id),
+        "seq": "0",
+        "created_at": str(now),
+    }
+    pipe = r.sync_client().pipeline()
+    pipe.delete(*r.game_keys(pin, quiz.total_rounds))
+    pipe.hset(r.meta_key(pin), mapping=meta)
+    pipe.set(r.quiz_key(pin), quiz_dump(quiz))
+    pipe.expire(r.meta_key(pin), ttl())
+    pipe.expire(r.quiz_key(pin), ttl())
+    pipe.execute()
+
+
+# --- loads -------------------------------------------------------------------------------------
+
+
+async def quiz_raw(pin: str) -> str | None:
+    return await r.client().get(r.quiz_key(pin))
+
+
+async def meta_get(pin: str) -> dict[str, str]:
+    return await r.client().hgetall(r.meta_key(pin))
+
+
+async def load_full(pin: str) -> Loaded:
+    conn = r.client()
+    async with conn.pipeline(transaction=True) as pipe:
+        meta, players_raw, nicks = (
+            await pipe.hgetall(r.meta_key(pin))
+            .hgetall(r.players_key(pin))
+            .hgetall(r.nicks_key(pin))
+            .execute()
+        )
+    if not meta:
+        raise GameNotFound(pin)
+    round_no = int(meta["round"])
+    answers_raw = await conn.hgetall(r.answers_key(pin, round_no)) if round_no else {}
+    players = {pid: player_load(raw) for pid, raw in players_raw.items()}
+    answers = {pid: answer_load(pid, round_no, raw) for pid, raw in answers_raw.items()}
+    return _state_from(pin, meta, players=players, nicknames=nicks, answers=answers)
+
+
+async def load_for_join(pin: str, nickname_key: str) -> Loaded:
+    conn = r.client()
+    async with conn.pipeline(transaction=False) as pipe:
+        meta, owner = await pipe.hgetall(r.meta_key(pin)).hget(r.nicks_key(pin), nickname_key).execute()
+    return _state_from(pin, meta, nicknames={nickname_key: owner} if owner else {})
+
+
+async def load_player(pin: str, player_id: str, round_no: int | None = None) -> Loaded:
+    """Meta, one player and that player's answer to `round_no` (default: the current round)."""
+    conn = r.client()
+    async with conn.pipeline(transaction=False) as pipe:
+        meta, raw = await pipe.hgetall(r.meta_key(pin)).hget(r.players_key(pin), player_id).execute()
+    if not meta:
+        raise GameNotFound(pin)
+    if round_no is None:
+        round_no = int(meta["round"])
+    answer_raw = await conn.hget(r.answers_key(pin, round_no), player_id) if round_no else None
+    players = {player_id: player_load(raw)} if raw else {}
+    answers = {player_id: answer_load(player_id, round_no, answer_raw)} if answer_raw else {}
+    return _state_from(pin, meta, players=players, answers=answers)
+
+
+async def player_id_for_token(pin: str, token: str) -> str | None:
+    return await r.client().hget(r.tokens_key(pin), token)
+
+
+async def roster(pin: str, limit: int = 100) -> tuple[int, list[str]]:
+    conn = r.client()
+    async with conn.pipeline(transaction=False) as pipe:
+        meta_active, names = (
+            await pipe.hget(r.meta_key(pin), "active").lrange(r.roster_key(pin), 0, limit - 1).execute()
+        )
+    return int(meta_active or 0), names
+
+
+async def answer_count(pin: str, round_no: int) -> tuple[int, int]:
+    conn = r.client()
+    async with conn.pipeline(transaction=False) as pipe:
+        answered, active = (
+            await pipe.hlen(r.answers_key(pin, round_no)).hget(r.meta_key(pin), "active").execute()
+        )
+    return answered, int(active or 0)
+
+
+async def answers_all(pin: str, total_rounds: int) -> dict[int, tuple[dict[str, str], dict[str, str]]]:
+    """Every round's raw answers and results, for writing the game to the database."""
+    conn = r.client()
+    async with conn.pipeline(transaction=False) as pipe:
+        for round_no in range(1, total_rounds + 1):
+            pipe.hgetall(r.answers_key(pin, round_no))
+            pipe.hgetall(r.results_key(pin, round_no))
+        replies = await pipe.execute()
+    return {n + 1: (replies[2 * n], replies[2 * n + 1]) for n in range(total_rounds)}
+
+
+# --- commits -----------------------------------------------------------------------------------
+
+
+async def join_commit(pin: str, player: Player, nickname_key: str) -> tuple[str, int]:
+    keys = [r.meta_key(pin), r.players_key(pin), r.nicks_key(pin), r.tokens_key(pin), r.roster_key(pin)]
+    reply = await r.run_script(
+        r.JOIN, keys, [nickname_key, player.id, player.token, player_dump(player), player.nickname, ttl()]
+    )
+    return reply[0], reply[1]
+
+
+async def answer_commit(pin: str, answer: Answer) -> tuple[str, int, int]:
+    """('ok', answered, active) or ('err', reason, 0) where reason is not_open, late or duplicate."""
+    keys = [r.meta_key(pin), r.answers_key(pin, answer.round)]
+    reply = await r.run_script(
+        r.ANSWER, keys, [answer.round, answer.player_id, answer_dump(answer), answer.at_ms, ttl()]
+    )
+    if reply[0] == "ok":
+        return "ok", int(reply[1]), int(reply[2])
+    return "err", reply[1], 0
+
+
+async def transition_commit(
+    pin: str,
+    loaded: Loaded,
+    new: GameState,
+    *,
+    expect_answers: int = -1,
+    results: dict[str, str] | None = None,
+) -> int:
+    """Writes what changed from loaded.state to new, if nobody changed the game meanwhile."""
+    old = loaded.state
+    keys = [r.meta_key(pin), r.answers_key(pin, old.round or 0), r.players_key(pin)]
+    writes: list[list[Any]] = [[1, k, v] for k, v in meta_fields(new).items()]
+    for pid, player in new.players.items():
+        if old.players.get(pid) != player:
+            writes.append([3, pid, player_dump(player)])
+    if results:
+        keys.append(r.results_key(pin, old.round))
+        writes += [[4, pid, row] for pid, row in results.items()]
+    # Joins change `active` without touching `seq`, so it moves by a delta, never by overwrite.
+    active_delta = len(new.active_players()) - len(old.active_players())
+    reply = await r.run_script(
+        r.COMMIT, keys, [loaded.seq, expect_answers, ttl(), _dump(writes), active_delta]
+    )
+    if reply[0] != "ok":
+        raise Conflict(pin)
+    return int(reply[1])
+
+
+async def roster_remove(pin: str, nickname: str) -> None:
+    await r.client().lrem(r.roster_key(pin), 1, nickname)
+
+
+async def deadline_add(pin: str, round_no: int, deadline: int) -> None:
+    await r.client().zadd(r.deadlines_key(), {f"{pin}:{round_no}": deadline})
+
+
+async def deadline_remove(pin: str, round_no: int) -> None:
+    await r.client().zrem(r.deadlines_key(), f"{pin}:{round_no}")
+
+
+async def deadlines_due(now: int) -> list[tuple[str, int]]:
+    due = await r.client().zrangebyscore(r.deadlines_key(), "-inf", now)
+    return [(member.rsplit(":", 1)[0], int(member.rsplit(":", 1)[1])) for member in due]
+
+
+async def gate_pass(pin: str, name: str, interval_ms: int) -> int:
+    """0 if this caller may publish now, else the ms until the gate opens again."""
+    return int(await r.run_script(r.GATE, [r.gate_key(pin, name)], [interval_ms]))

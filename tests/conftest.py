@@ -1,0 +1,32 @@
+"""Shared fixtures: a real Redis under this run's own key prefix, quiz data, and real processes."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+from django.conf import settings
+
+from tests.processes import *  # noqa: F403 - process fixtures (daphne, celery)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def redis_prefix_cleanup():
+    """Deletes this run's keys afterwards (SCAN on the prefix; never FLUSHALL a shared server)."""
+    yield
+    conn = redis.Redis.from_url(settings.REDIS_URL)
+    batch = []
+    for key in conn.scan_iter(match=f"{settings.REDIS_PREFIX}:*", count=1000):
+        batch.append(key)
+        if len(batch) >= 500:
+            conn.delete(*batch)
+            batch.clear()
+    if batch:
+        conn.delete(*batch)
+
+
+@pytest.fixture
+async def hub_cleanup():
+    from quizzone.hub import hub_reset
+
+    yield
+    await hub_reset()

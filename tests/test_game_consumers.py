@@ -1,0 +1,185 @@
+"""Consumers over the real Redis pub/sub layer, in one process (WebsocketCommunicator)."""
+
+from __future__ import annotations
+
+import pytest
+from channels.db import database_sync_to_async as sync_to_async
+from rest_framework.authtoken.models import Token
+
+from rooms.game_records import game_create
+from rooms.models import Game, GamePlayer
+from tests.factories import correct_answer, host_make, quiz_every_kind, wrong_answer
+from tests.ws import Socket
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("hub_cleanup")]
+
+
+@sync_to_async
+def setup_game(time_limit: int = 5):
+    host = host_make()
+    quiz = quiz_every_kind(host, time_limit=time_limit)
+    game = game_create(quiz=quiz, host=host)
+    token = Token.objects.create(user=host)
+    return host, quiz, game, token.key
+
+
+async def host_socket(pin: str, token: str) -> Socket:
+    sock = await Socket(f"/ws/host/{pin}/", [(b"authorization", f"Token {token}".encode())]).connect()
+    assert (await sock.expect("host_welcome"))["game"]["phase"] == "lobby"
+    return sock
+
+
+async def player(pin: str, nickname: str) -> tuple[Socket, dict]:
+    sock = await Socket(f"/ws/play/{pin}/").connect()
+    await sock.send({"type": "join", "nickname": nickname})
+    welcome = await sock.expect("welcome")
+    return sock, welcome
+
+
+async def test_unknown_pin_closes_4004():
+    sock = await Socket("/ws/play/000000/").connect()
+    assert (await sock.expect("error"))["code"] == "not_found"
+    assert await sock.closed_code() == 4004
+
+
+async def test_host_needs_login_and_ownership():
+    host, quiz, game, token = await setup_game()
+    anonymous = await Socket(f"/ws/host/{game.pin}/").connect()
+    assert await anonymous.closed_code() == 4001
+    other = await sync_to_async(host_make)("other")
+    other_token = await sync_to_async(lambda: Token.objects.create(user=other).key)()
+    stranger = await Socket(f"/ws/host/{game.pin}/", [(b"authorization", f"Token {other_token}".encode())]).connect()
+    assert (await stranger.expect("error"))["code"] == "forbidden"
+    assert await stranger.closed_code() == 4003
+
+
+async def test_players_cannot_drive_the_game():
+    host, quiz, game, token = await setup_game()
+    sock, _ = await player(game.pin, "ann")
+    await sock.send({"type": "start"})
+    assert (await sock.expect("error"))["code"] == "unknown_type"
+
+
+async def test_bad_frames_get_errors_and_keep_the_socket():
+    host, quiz, game, token = await setup_game()
+    sock = await Socket(f"/ws/play/{game.pin}/").connect()
+    await sock.send("{not json")
+    assert (await sock.expect("error"))["code"] == "bad_json"
+    await sock.send({"type": "fly"})
+    assert (await sock.expect("error"))["code"] == "unknown_type"
+    await sock.send("[1, 2]")
+    assert (await sock.expect("error"))["code"] == "invalid"
+    await sock.send({"type": "join", "nickname": "   "})
+    assert (await sock.expect("error"))["code"] == "invalid"
+    await sock.send({"type": "join", "nickname": "x" * 25})
+    assert (await sock.expect("error"))["code"] == "invalid"
+    await sock.send({"type": "answer", "round": 1, "choice": 1})
+    assert (await sock.expect("error"))["code"] == "forbidden"
+    await sock.send({"type": "resume", "token": "nope"})
+    assert (await sock.expect("error"))["code"] == "bad_token"
+    await sock.send({"type": "join", "nickname": "Ann"})
+    assert (await sock.expect("welcome"))["nickname"] == "Ann"
+    other = await Socket(f"/ws/play/{game.pin}/").connect()
+    await other.send({"type": "join", "nickname": " ann "})
+    assert (await other.expect("error"))["code"] == "nickname_taken"
+    await other.send({"type": "ping", "client_time": 5})
+    pong = await other.expect("pong")
+    assert pong["client_time"] == 5 and pong["server_time"] > 0
+
+
+async def test_flood_is_rate_limited_and_socket_survives():
+    host, quiz, game, token = await setup_game()
+    sock = await Socket(f"/ws/play/{game.pin}/").connect()
+    for i in range(40):
+        await sock.send({"type": "ping", "client_time": i})
+    codes = []
+    for _ in range(21):
+        frame = await sock.recv()
+        codes.append(frame["type"] if frame["type"] != "error" else frame["code"])
+    assert codes.count("pong") == 20 and "rate_limited" in codes
+
+
+async def test_lock_kick_and_join_rules():
+    host, quiz, game, token = await setup_game()
+    hsock = await host_socket(game.pin, token)
+    ann, ann_welcome = await player(game.pin, "ann")
+    await hsock.send({"type": "lock"})
+    await hsock.expect("lock")
+    late = await Socket(f"/ws/play/{game.pin}/").connect()
+    await late.send({"type": "join", "nickname": "bob"})
+    assert (await late.expect("error"))["code"] == "game_locked"
+    again = await Socket(f"/ws/play/{game.pin}/").connect()
+    await again.send({"type": "resume", "token": ann_welcome["token"]})
+    assert (await again.expect("welcome"))["player_id"] == ann_welcome["player_id"]
+    await hsock.send({"type": "kick", "player_id": ann_welcome["player_id"]})
+    assert (await again.expect("kicked"))["player_id"] == ann_welcome["player_id"]
+    assert await again.closed_code() == 4003
+    back = await Socket(f"/ws/play/{game.pin}/").connect()
+    await back.send({"type": "resume", "token": ann_welcome["token"]})
+    assert (await back.expect("error"))["code"] == "forbidden"
+    assert await back.closed_code() == 4003
+    await hsock.send({"type": "unlock"})
+    await hsock.send({"type": "start"})
+    await hsock.expect("question")
+    await late.send({"type": "join", "nickname": "bob"})
+    assert (await late.expect("error"))["code"] == "game_started"
+
+
+async def test_answers_duplicate_invalid_skip_and_results(celery_worker):
+    host, quiz, game, token = await setup_game()
+    hsock = await host_socket(game.pin, token)
+    ann, _ = await player(game.pin, "ann")
+    bob, _ = await player(game.pin, "bob")
+    await hsock.send({"type": "start"})
+    question = await ann.expect("question")
+    assert "correct" not in str(question)
+    await ann.send({"type": "answer", "round": 1, "choice": 999999})
+    assert (await ann.expect("answer_ack"))["reason"] == "invalid"
+    await ann.send({"type": "answer", "round": 2, **await sync_to_async(correct_answer)(question, quiz)})
+    assert (await ann.expect("answer_ack"))["reason"] == "not_open"
+    await ann.send({"type": "answer", "round": "1", "choice": 1})
+    assert (await ann.expect("error"))["code"] == "invalid"
+    await ann.send({"type": "answer", "round": 1, **await sync_to_async(correct_answer)(question, quiz)})
+    assert (await ann.expect("answer_ack"))["accepted"] is True
+    await ann.send({"type": "answer", "round": 1, **await sync_to_async(correct_answer)(question, quiz)})
+    assert (await ann.expect("answer_ack"))["reason"] == "duplicate"
+    count = await hsock.expect("answer_count")
+    assert count["answered"] == 1 and count["players"] == 2
+    await hsock.send({"type": "skip"})
+    reveal = await ann.expect("reveal")
+    assert reveal["round"] == 1 and reveal["distribution"]
+    result = await ann.expect("result")
+    assert result["correct"] is True and result["points"] == 1000 and result["rank"] == 1
+    bob_result = await bob.expect("result")
+    assert bob_result["correct"] is False and bob_result["points"] == 0 and bob_result["rank"] == 2
+    await ann.send({"type": "answer", "round": 1, **await sync_to_async(correct_answer)(question, quiz)})
+    assert (await ann.expect("answer_ack"))["reason"] == "not_open"
+    await hsock.send({"type": "end"})
+    finished = await ann.expect("finished")
+    assert finished["podium"][0]["nickname"] == "ann"
+    final = await ann.expect("final")
+    assert final == {"type": "final", "score": result["score"], "rank": 1, "players": 2}
+    standings = await sync_to_async(lambda: {p.nickname: p.score for p in GamePlayer.objects.filter(game=game)})()
+    assert standings == {"ann": result["score"], "bob": 0}
+    assert await sync_to_async(lambda: Game.objects.get(pk=game.pk).status)() == "finished"
+
+
+async def test_round_closes_by_celery_timer_and_resume_mid_question(celery_worker):
+    host, quiz, game, token = await setup_game(time_limit=5)
+    hsock = await host_socket(game.pin, token)
+    ann, welcome = await player(game.pin, "ann")
+    await player(game.pin, "bob")  # bob never answers, so only the timer can close the round
+    await hsock.send({"type": "start"})
+    question = await ann.expect("question")
+    await ann.send({"type": "answer", "round": 1, **await sync_to_async(wrong_answer)(question, quiz)})
+    await ann.expect("answer_ack")
+    await ann.close()
+    again = await Socket(f"/ws/play/{game.pin}/").connect()
+    await again.send({"type": "resume", "token": welcome["token"]})
+    resumed = await again.expect("welcome")
+    assert resumed["game"]["phase"] == "question" and resumed["game"]["answered"] is True
+    assert resumed["game"]["question"]["round"] == 1
+    reveal = await again.expect("reveal", timeout=10)
+    assert reveal["reason"] == "timeout"
+    result = await again.expect("result")
+    assert result["correct"] is False and result["streak"] == 0
