@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint venv redis migrate demo cluster bench screenshots clean
+.PHONY: run test lint venv redis chromium migrate demo cluster bench screenshots clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,7 +29,10 @@ run: venv redis demo
 	@echo "QuizZone at http://127.0.0.1:$(PORT)/  (admin: /admin/, API docs: /api/docs/)  Ctrl-C stops it."
 	exec $(VENV)/bin/honcho -f deploy/Procfile.local start
 
-test: venv redis
+chromium:
+	@scripts/ensure-chromium.sh
+
+test: venv redis chromium
 	@DATABASE_URL="$$(scripts/test-database-url.sh)"; export DATABASE_URL; \
 	echo "test database: $${DATABASE_URL:-sqlite (no PostgreSQL found)}"; \
 	$(PY) -m pytest -q $(PYTEST_ARGS)

@@ -16,4 +16,5 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("metrics", health.metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("rooms.page_urls")),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,3 @@
+"""Browser pages (host console, player pages). Filled in by the pages work."""
+
+urlpatterns: list = []
