@@ -1,0 +1,151 @@
+"""How late does a round close? From a question's deadline to its `reveal` frame at the player.
+
+Runs its own daphne and Celery worker (with beat) on 127.0.0.1, its own Redis key prefix and SQLite
+file, plays G games at once, and measures two ways of closing the same kind of round:
+  timer     - the Celery countdown task alone closes the round (production path);
+  baseline  - the host sends `skip` at the deadline from the client's own timer (no Celery in the path).
+The difference is what the Celery timer adds. Usage: .venv/bin/python bench/round_lateness.py [--games 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PREFIX = f"qzbench{uuid.uuid4().hex[:8]}"
+DB_FILE = f"/tmp/{PREFIX}.sqlite3"
+os.environ.update(DJANGO_SETTINGS_MODULE="quizzone.settings.local", QUIZZONE_REDIS_PREFIX=PREFIX,
+                  DATABASE_URL=f"sqlite:///{DB_FILE}", LOG_LEVEL="WARNING")
+
+
+def now_ms() -> float:
+    return time.time() * 1000
+
+
+def setup_django(games: int, rounds: int) -> tuple[list[str], str]:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from django.contrib.auth.models import User
+    from rest_framework.authtoken.models import Token
+
+    from rooms.game_records import game_create
+    from rooms.models import Choice, Question, Quiz
+
+    host = User.objects.create_user("benchhost", password="x", is_staff=True)
+    quiz = Quiz.objects.create(owner=host, title="bench")
+    for i in range(rounds):
+        q = Question.objects.create(quiz=quiz, order=i, kind="single", text=f"Q{i}", time_limit=5)
+        Choice.objects.create(question=q, order=0, text="a", correct=True)
+        Choice.objects.create(question=q, order=1, text="b")
+    pins = [game_create(quiz=quiz, host=host).pin for _ in range(games)]
+    return pins, Token.objects.create(user=host).key
+
+
+def start(args: list[str], log: str) -> subprocess.Popen:
+    return subprocess.Popen(args, cwd=ROOT, stdout=open(log, "wb"), stderr=subprocess.STDOUT,  # noqa: SIM115
+                            start_new_session=True, env=dict(os.environ))
+
+
+async def play(port: int, pin: str, token: str, rounds: int, mode: str, samples: list[float]) -> None:
+    from websockets.asyncio.client import connect
+
+    origin = "http://127.0.0.1"
+    host = await connect(f"ws://127.0.0.1:{port}/ws/host/{pin}/", origin=origin,
+                         additional_headers={"Authorization": f"Token {token}"})
+    players = [await connect(f"ws://127.0.0.1:{port}/ws/play/{pin}/", origin=origin) for _ in range(2)]
+    for i, p in enumerate(players):
+        await p.send(json.dumps({"type": "join", "nickname": f"p{i}"}))
+
+    async def frame(ws, kind: str) -> dict:
+        while True:
+            f = json.loads(await ws.recv())
+            if f["type"] == kind:
+                return f
+
+    for p in players:
+        await frame(p, "welcome")
+    await host.send(json.dumps({"type": "start"}))
+    for _ in range(rounds):
+        q = await frame(players[0], "question")
+        await players[0].send(json.dumps({"type": "answer", "round": q["round"], "choice": q["choices"][0]["id"]}))
+        if mode == "baseline":
+            await asyncio.sleep(max(0, q["deadline"] - now_ms()) / 1000)
+            await host.send(json.dumps({"type": "skip"}))
+        await frame(players[1], "reveal")
+        samples.append(now_ms() - q["deadline"])
+        await host.send(json.dumps({"type": "next"}))
+        await frame(players[1], "leaderboard")
+        await host.send(json.dumps({"type": "next"}))
+    for ws in [host, *players]:
+        await ws.close()
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--games", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    opts = parser.parse_args()
+    pins, token = setup_django(opts.games * 2, opts.rounds)
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    bin_dir = Path(sys.executable).parent
+    procs = [
+        start([str(bin_dir / "daphne"), "-b", "127.0.0.1", "-p", str(port), "quizzone.asgi:application"],
+              f"/tmp/{PREFIX}-daphne.log"),
+        start([str(bin_dir / "celery"), "-A", "quizzone", "worker", "-B", "-Q", "quizzone", "--pool", "threads",
+               "--concurrency", "4", "-l", "warning", "-s", f"/tmp/{PREFIX}-beat"], f"/tmp/{PREFIX}-celery.log"),
+    ]
+    try:
+        time.sleep(4)
+        results: dict[str, list[float]] = {}
+        for mode, batch in (("timer", pins[: opts.games]), ("baseline", pins[opts.games:])):
+            samples: list[float] = []
+
+            async def run_all(batch: list[str] = batch, mode: str = mode, samples: list[float] = samples) -> None:
+                await asyncio.gather(*(play(port, pin, token, opts.rounds, mode, samples) for pin in batch))
+
+            asyncio.run(run_all())
+            results[mode] = samples
+        print(f"round close lateness, deadline -> reveal at the player ({opts.games} games x {opts.rounds} rounds each)")
+        print(f"{'path':<10} {'n':>4} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'mean ms':>8}")
+        for mode, s in results.items():
+            print(f"{mode:<10} {len(s):>4} {pct(s, 50):>8.1f} {pct(s, 99):>8.1f} {max(s):>8.1f} {statistics.mean(s):>8.1f}")
+        delta = pct(results["timer"], 50) - pct(results["baseline"], 50)
+        print(f"Celery timer adds {delta:.1f} ms at the median over a client-side timer + skip")
+    finally:
+        for p in procs:
+            os.killpg(p.pid, 15)
+            p.wait(10)
+        import redis
+
+        conn = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+        keys = list(conn.scan_iter(match=f"{PREFIX}:*", count=1000))
+        if keys:
+            conn.delete(*keys)
+        Path(DB_FILE).unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    main()
