@@ -24,8 +24,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PREFIX = f"qzbench{uuid.uuid4().hex[:8]}"
 DB_FILE = f"/tmp/{PREFIX}.sqlite3"
-os.environ.update(DJANGO_SETTINGS_MODULE="quizzone.settings.local", QUIZZONE_REDIS_PREFIX=PREFIX,
-                  DATABASE_URL=f"sqlite:///{DB_FILE}", LOG_LEVEL="WARNING")
+os.environ.update(
+    DJANGO_SETTINGS_MODULE="quizzone.settings.local",
+    QUIZZONE_REDIS_PREFIX=PREFIX,
+    DATABASE_URL=f"sqlite:///{DB_FILE}",
+    LOG_LEVEL="WARNING",
+)
 
 
 def now_ms() -> float:
@@ -56,16 +60,25 @@ def setup_django(games: int, rounds: int) -> tuple[list[str], str]:
 
 
 def start(args: list[str], log: str) -> subprocess.Popen:
-    return subprocess.Popen(args, cwd=ROOT, stdout=open(log, "wb"), stderr=subprocess.STDOUT,  # noqa: SIM115
-                            start_new_session=True, env=dict(os.environ))
+    return subprocess.Popen(
+        args,
+        cwd=ROOT,
+        stdout=open(log, "wb"),
+        stderr=subprocess.STDOUT,  # noqa: SIM115
+        start_new_session=True,
+        env=dict(os.environ),
+    )
 
 
 async def play(port: int, pin: str, token: str, rounds: int, mode: str, samples: list[float]) -> None:
     from websockets.asyncio.client import connect
 
     origin = "http://127.0.0.1"
-    host = await connect(f"ws://127.0.0.1:{port}/ws/host/{pin}/", origin=origin,
-                         additional_headers={"Authorization": f"Token {token}"})
+    host = await connect(
+        f"ws://127.0.0.1:{port}/ws/host/{pin}/",
+        origin=origin,
+        additional_headers={"Authorization": f"Token {token}"},
+    )
     players = [await connect(f"ws://127.0.0.1:{port}/ws/play/{pin}/", origin=origin) for _ in range(2)]
     for i, p in enumerate(players):
         await p.send(json.dumps({"type": "join", "nickname": f"p{i}"}))
@@ -81,7 +94,9 @@ async def play(port: int, pin: str, token: str, rounds: int, mode: str, samples:
     await host.send(json.dumps({"type": "start"}))
     for _ in range(rounds):
         q = await frame(players[0], "question")
-        await players[0].send(json.dumps({"type": "answer", "round": q["round"], "choice": q["choices"][0]["id"]}))
+        await players[0].send(
+            json.dumps({"type": "answer", "round": q["round"], "choice": q["choices"][0]["id"]})
+        )
         if mode == "baseline":
             await asyncio.sleep(max(0, q["deadline"] - now_ms()) / 1000)
             await host.send(json.dumps({"type": "skip"}))
@@ -112,26 +127,54 @@ def main() -> None:
         port = s.getsockname()[1]
     bin_dir = Path(sys.executable).parent
     procs = [
-        start([str(bin_dir / "daphne"), "-b", "127.0.0.1", "-p", str(port), "quizzone.asgi:application"],
-              f"/tmp/{PREFIX}-daphne.log"),
-        start([str(bin_dir / "celery"), "-A", "quizzone", "worker", "-B", "-Q", "quizzone", "--pool", "threads",
-               "--concurrency", "4", "-l", "warning", "-s", f"/tmp/{PREFIX}-beat"], f"/tmp/{PREFIX}-celery.log"),
+        start(
+            [str(bin_dir / "daphne"), "-b", "127.0.0.1", "-p", str(port), "quizzone.asgi:application"],
+            f"/tmp/{PREFIX}-daphne.log",
+        ),
+        start(
+            [
+                str(bin_dir / "celery"),
+                "-A",
+                "quizzone",
+                "worker",
+                "-B",
+                "-Q",
+                "quizzone",
+                "--pool",
+                "threads",
+                "--concurrency",
+                "4",
+                "-l",
+                "warning",
+                "-s",
+                f"/tmp/{PREFIX}-beat",
+            ],
+            f"/tmp/{PREFIX}-celery.log",
+        ),
     ]
     try:
         time.sleep(4)
         results: dict[str, list[float]] = {}
-        for mode, batch in (("timer", pins[: opts.games]), ("baseline", pins[opts.games:])):
+        for mode, batch in (("timer", pins[: opts.games]), ("baseline", pins[opts.games :])):
             samples: list[float] = []
 
-            async def run_all(batch: list[str] = batch, mode: str = mode, samples: list[float] = samples) -> None:
+            async def run_all(
+                batch: list[str] = batch, mode: str = mode, samples: list[float] = samples
+            ) -> None:
                 await asyncio.gather(*(play(port, pin, token, opts.rounds, mode, samples) for pin in batch))
 
             asyncio.run(run_all())
             results[mode] = samples
-        print(f"round close lateness, deadline -> reveal at the player ({opts.games} games x {opts.rounds} rounds each)")
+        print(
+            f"round close lateness, deadline -> reveal at the player "
+            f"({opts.games} games x {opts.rounds} rounds each)"
+        )
         print(f"{'path':<10} {'n':>4} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'mean ms':>8}")
         for mode, s in results.items():
-            print(f"{mode:<10} {len(s):>4} {pct(s, 50):>8.1f} {pct(s, 99):>8.1f} {max(s):>8.1f} {statistics.mean(s):>8.1f}")
+            print(
+                f"{mode:<10} {len(s):>4} {pct(s, 50):>8.1f} {pct(s, 99):>8.1f} {max(s):>8.1f} "
+                f"{statistics.mean(s):>8.1f}"
+            )
         delta = pct(results["timer"], 50) - pct(results["baseline"], 50)
         print(f"Celery timer adds {delta:.1f} ms at the median over a client-side timer + skip")
     finally:

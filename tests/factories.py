@@ -15,8 +15,9 @@ def quiz_every_kind(owner: User, time_limit: int = 5) -> Quiz:
     quiz = Quiz.objects.create(owner=owner, title="Every kind")
 
     def question(order: int, kind: str, text: str, **fields) -> Question:
-        return Question.objects.create(quiz=quiz, order=order, kind=kind, text=text, time_limit=time_limit,
-                                       **fields)
+        return Question.objects.create(
+            quiz=quiz, order=order, kind=kind, text=text, time_limit=time_limit, **fields
+        )
 
     q = question(1, "single", "Capital of France?")
     Choice.objects.create(question=q, order=1, text="Paris", correct=True)

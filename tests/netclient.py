@@ -21,8 +21,13 @@ class Client:
     @classmethod
     async def open(cls, port: int, path: str, name: str = "", token: str | None = None) -> Client:
         headers = {"Authorization": f"Token {token}"} if token else {}
-        conn = await connect(f"ws://127.0.0.1:{port}{path}", origin=ORIGIN, additional_headers=headers,
-                             max_size=2**22, open_timeout=10)
+        conn = await connect(
+            f"ws://127.0.0.1:{port}{path}",
+            origin=ORIGIN,
+            additional_headers=headers,
+            max_size=2**22,
+            open_timeout=10,
+        )
         return cls(conn, name)
 
     async def send(self, frame: dict[str, Any] | str) -> None:
@@ -46,7 +51,9 @@ class Client:
         while True:
             remaining = end - loop.time()
             if remaining <= 0:
-                raise TimeoutError(f"{self.name}: no {kind!r} frame; got {[f['type'] for f in self.frames[-8:]]}")
+                raise TimeoutError(
+                    f"{self.name}: no {kind!r} frame; got {[f['type'] for f in self.frames[-8:]]}"
+                )
             frame = await self.recv(remaining)
             if frame["type"] == kind:
                 return frame

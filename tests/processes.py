@@ -52,8 +52,9 @@ class Proc:
         self.name = name
         self.log_path = log_dir / f"{name}.log"
         self.log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
-        self.popen = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-                                      start_new_session=True)
+        self.popen = subprocess.Popen(
+            args, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> None:
         if self.popen.poll() is None:
@@ -85,18 +86,43 @@ def wait_for_port(port: int, proc: Proc, timeout: float = 20) -> None:
 
 def daphne_start(name: str, log_dir: Path, **env: str) -> tuple[Proc, int]:
     port = free_port()
-    args = [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port),
-            "--websocket-max-message-size", "65536", "--websocket-max-frame-size", "65536",
-            "quizzone.asgi:application"]
+    args = [
+        str(BIN / "daphne"),
+        "-b",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "--websocket-max-message-size",
+        "65536",
+        "--websocket-max-frame-size",
+        "65536",
+        "quizzone.asgi:application",
+    ]
     proc = Proc(name, args, child_env(QUIZZONE_WORKER_ID=name, **env), log_dir)
     wait_for_port(port, proc)
     return proc, port
 
 
 def celery_start(log_dir: Path) -> Proc:
-    args = [str(BIN / "celery"), "-A", "quizzone", "worker", "-B", "-Q", "quizzone", "--pool", "threads",
-            "--concurrency", "4", "-l", "info", "--without-gossip", "--without-mingle",
-            "-s", str(log_dir / "celerybeat-schedule")]
+    args = [
+        str(BIN / "celery"),
+        "-A",
+        "quizzone",
+        "worker",
+        "-B",
+        "-Q",
+        "quizzone",
+        "--pool",
+        "threads",
+        "--concurrency",
+        "4",
+        "-l",
+        "info",
+        "--without-gossip",
+        "--without-mingle",
+        "-s",
+        str(log_dir / "celerybeat-schedule"),
+    ]
     proc = Proc("celery", args, child_env(), log_dir)
     end = time.monotonic() + 30
     while "ready" not in proc.output() and time.monotonic() < end:

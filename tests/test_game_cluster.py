@@ -139,7 +139,9 @@ async def test_whole_game_on_two_workers(daphne_pair, celery_worker):
 def check_points_from_server_times(game: Game, questions: tuple[QuestionSpec, ...]) -> None:
     """Each stored answer's points follow protocol.md from its own server-side response time."""
     streaks: dict[str, int] = {}
-    answers = {(a.player.nickname, a.round): a for a in GameAnswer.objects.filter(game=game).select_related("player")}
+    answers = {
+        (a.player.nickname, a.round): a for a in GameAnswer.objects.filter(game=game).select_related("player")
+    }
     for round_no, q in enumerate(questions, start=1):
         for name in PLAN:
             a = answers.get((name, round_no))
@@ -167,3 +169,31 @@ async def test_oversized_frame_fails_only_that_connection(daphne_pair):
     assert closed["type"] == "__closed__" and closed["code"] in (1009, 1006)
     await bystander.send({"type": "ping", "client_time": 1})
     assert (await bystander.expect("pong"))["client_time"] == 1
+
+
+async def test_simultaneous_answers_on_two_workers_count_once(daphne_pair, celery_worker):
+    port_a, port_b = daphne_pair
+    quiz, game, token, spec = await make_game()
+    host = await Client.open(port_a, f"/ws/host/{game.pin}/", "host", token=token)
+    clients = []
+    for i in range(40):
+        c = await Client.open(port_a if i % 2 else port_b, f"/ws/play/{game.pin}/", f"p{i}")
+        await c.send({"type": "join", "nickname": f"p{i}"})
+        await c.expect("welcome")
+        clients.append(c)
+    await host.send({"type": "start"})
+    question = [await c.expect("question") for c in clients][0]
+    answer = await db(correct_answer)(question, quiz)
+    frame = {"type": "answer", "round": 1, **answer}
+    # Everyone answers twice at once, half on each worker: each answer counts exactly once.
+    await asyncio.gather(*(c.send(frame) for c in clients for _ in range(2)))
+    acks = [[await c.expect("answer_ack"), await c.expect("answer_ack")] for c in clients]
+    for pair in acks:
+        assert sorted(a["accepted"] for a in pair) == [False, True]
+        assert {a["reason"] for a in pair} == {None, "duplicate"}
+    reveal = await clients[0].expect("reveal")
+    assert reveal["reason"] == "all_answered" and reveal["answered"] == 40 and reveal["players"] == 40
+    results = [await c.expect("result") for c in clients]
+    assert all(r["correct"] and r["points"] >= 500 for r in results)
+    for c in [host, *clients]:
+        await c.close()

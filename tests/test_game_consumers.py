@@ -48,7 +48,9 @@ async def test_host_needs_login_and_ownership():
     assert await anonymous.closed_code() == 4001
     other = await sync_to_async(host_make)("other")
     other_token = await sync_to_async(lambda: Token.objects.create(user=other).key)()
-    stranger = await Socket(f"/ws/host/{game.pin}/", [(b"authorization", f"Token {other_token}".encode())]).connect()
+    stranger = await Socket(
+        f"/ws/host/{game.pin}/", [(b"authorization", f"Token {other_token}".encode())]
+    ).connect()
     assert (await stranger.expect("error"))["code"] == "forbidden"
     assert await stranger.closed_code() == 4003
 
@@ -159,7 +161,9 @@ async def test_answers_duplicate_invalid_skip_and_results(celery_worker):
     assert finished["podium"][0]["nickname"] == "ann"
     final = await ann.expect("final")
     assert final == {"type": "final", "score": result["score"], "rank": 1, "players": 2}
-    standings = await sync_to_async(lambda: {p.nickname: p.score for p in GamePlayer.objects.filter(game=game)})()
+    standings = await sync_to_async(
+        lambda: {p.nickname: p.score for p in GamePlayer.objects.filter(game=game)}
+    )()
     assert standings == {"ann": result["score"], "bob": 0}
     assert await sync_to_async(lambda: Game.objects.get(pk=game.pk).status)() == "finished"
 
@@ -183,3 +187,30 @@ async def test_round_closes_by_celery_timer_and_resume_mid_question(celery_worke
     assert reveal["reason"] == "timeout"
     result = await again.expect("result")
     assert result["correct"] is False and result["streak"] == 0
+
+
+async def test_lobby_and_answer_count_are_coalesced(celery_worker):
+    host, quiz, game, token = await setup_game()
+    hsock = await host_socket(game.pin, token)
+    players = [await player(game.pin, f"p{i}") for i in range(25)]
+    lobby_frames = []
+    while not lobby_frames or lobby_frames[-1]["players"] < 25:
+        lobby_frames.append(await hsock.expect("lobby"))
+    assert len(lobby_frames) < 25  # never one broadcast per join
+    assert len(lobby_frames[-1]["nicknames"]) == 25
+    await hsock.send({"type": "start"})
+    question = await hsock.expect("question")
+    answer = await sync_to_async(wrong_answer)(question, quiz)
+    for sock, _ in players[:24]:
+        await sock.send({"type": "answer", "round": 1, **answer})
+    for sock, _ in players[:24]:
+        assert (await sock.expect("answer_ack"))["accepted"] is True
+    counts = []
+    while not counts or counts[-1]["answered"] < 24:
+        counts.append(await hsock.expect("answer_count"))
+    assert len(counts) < 24 and counts[-1] == {
+        "type": "answer_count",
+        "round": 1,
+        "answered": 24,
+        "players": 25,
+    }
