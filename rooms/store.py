@@ -112,6 +112,7 @@ def game_init(pin: str, quiz: QuizSpec, host_id: int, now: int) -> None:
     state = GameState(pin=pin, total_rounds=quiz.total_rounds)
     meta = {
         **meta_fields(state),
+        "active": "0",
         "total_rounds": str(quiz.total_rounds),
         "quiz_id": str(quiz.quiz_id),
         "host_id": str(host_id),

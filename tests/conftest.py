@@ -26,7 +26,12 @@ def redis_prefix_cleanup():
 
 @pytest.fixture
 async def hub_cleanup():
+    """Drops this loop's hub and closes the DB connection of the sync thread consumers used."""
+    from channels.db import database_sync_to_async
+    from django.db import connections
+
     from quizzone.hub import hub_reset
 
     yield
     await hub_reset()
+    await database_sync_to_async(connections.close_all)()

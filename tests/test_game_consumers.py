@@ -214,3 +214,24 @@ async def test_lobby_and_answer_count_are_coalesced(celery_worker):
         "answered": 24,
         "players": 25,
     }
+
+
+async def test_sweeper_closes_a_round_whose_timer_was_lost(celery_worker, monkeypatch):
+    from rooms import tasks
+
+    monkeypatch.setattr(tasks.round_timer, "apply_async", lambda *a, **k: None)  # the timer is lost
+    host, quiz, game, token = await setup_game(time_limit=5)
+    hsock = await host_socket(game.pin, token)
+    ann, _ = await player(game.pin, "ann")
+    await player(game.pin, "bob")
+    await hsock.send({"type": "start"})
+    question = await ann.expect("question")
+    reveal = await ann.expect("reveal", timeout=12)
+    assert reveal["round"] == 1 and reveal["reason"] == "timeout"
+    assert reveal_time_ms() >= question["deadline"]
+
+
+def reveal_time_ms() -> int:
+    from rooms.game_records import now_ms
+
+    return now_ms()

@@ -1,0 +1,94 @@
+"""HTTP API of games: create, look up, results as JSON and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from asgiref.sync import async_to_sync
+from rest_framework.test import APIClient
+
+from rooms import services
+from rooms.game import commands as c
+from rooms.models import Quiz
+from tests.factories import host_make, quiz_every_kind
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def host():
+    return host_make()
+
+
+@pytest.fixture
+def api(host) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(host)
+    return client
+
+
+def test_create_game_returns_pin_and_urls(api, host):
+    quiz = quiz_every_kind(host)
+    response = api.post("/api/games/", {"quiz": quiz.id}, format="json")
+    assert response.status_code == 201
+    body = response.json()
+    assert set(body) >= {"pin", "status", "quiz", "play_ws", "host_ws", "chat_ws", "join_url"}
+    assert len(body["pin"]) == 6 and body["pin"].isdigit() and body["status"] == "lobby"
+    assert body["play_ws"].endswith(f"/ws/play/{body['pin']}/")
+    public = APIClient().get(f"/api/games/{body['pin']}/")
+    assert public.status_code == 200
+    assert public.json() | {} == public.json() and public.json()["quiz_title"] == "Every kind"
+    assert public.json()["players"] == 0 and public.json()["phase"] == "lobby"
+
+
+def test_create_game_rules(api, host):
+    other_quiz = quiz_every_kind(host_make("other"))
+    assert api.post("/api/games/", {"quiz": other_quiz.id}, format="json").status_code == 404
+    empty = Quiz.objects.create(owner=host, title="empty")
+    response = api.post("/api/games/", {"quiz": empty.id}, format="json")
+    assert response.status_code == 400 and "quiz" in response.json()
+    assert api.post("/api/games/", {"quiz": "x"}, format="json").status_code == 400
+    assert APIClient().post("/api/games/", {"quiz": other_quiz.id}, format="json").status_code in (401, 403)
+
+
+def test_unknown_pin_is_404():
+    assert APIClient().get("/api/games/000000/").status_code == 404
+    assert APIClient().get("/api/gateway/?pin=000000").status_code == 404
+
+
+def test_results_json_and_csv_for_the_host_only(api, host):
+    quiz = quiz_every_kind(host)
+    pin = api.post("/api/games/", {"quiz": quiz.id}, format="json").json()["pin"]
+    assert api.get(f"/api/games/{pin}/results/").status_code == 409
+    welcome = async_to_sync(services.game_join)(pin, "ann")[0]
+    async_to_sync(services.game_host_command)(pin, c.Start())
+    question = quiz.questions.order_by("order").first()
+    right = question.choices.get(correct=True).id
+    ack = async_to_sync(services.game_answer)(pin, welcome.player_id, 1, {"choice": right})
+    assert ack[0].accepted
+    assert async_to_sync(services.round_close)(pin, 1, "all_answered") in ("closed", "stale")
+    async_to_sync(services.game_host_command)(pin, c.End())
+
+    response = api.get(f"/api/games/{pin}/results/")
+    assert response.status_code == 200
+    results = response.json()
+    assert results["standings"][0]["nickname"] == "ann" and results["standings"][0]["score"] >= 500
+    first = results["questions"][0]
+    assert (
+        first["answered"] == 1
+        and first["correct"] == 1
+        and first["answers"][0]["answer"] == {"choice": right}
+    )
+
+    csv_response = api.get(f"/api/games/{pin}/results/?format=csv")
+    assert csv_response.status_code == 200 and csv_response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(csv_response.content.decode())))
+    assert rows[0]["nickname"] == "ann" and rows[0]["correct"] == "True" and rows[0]["round"] == "1"
+
+    stranger = APIClient()
+    stranger.force_authenticate(host_make("stranger"))
+    assert stranger.get(f"/api/games/{pin}/results/").status_code == 404
+    assert APIClient().get(f"/api/games/{pin}/results/").status_code in (401, 403)
+    assert APIClient().get(f"/api/games/{pin}/").json()["status"] == "finished"
