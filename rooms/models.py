@@ -49,7 +49,9 @@ class Question(models.Model):
     slider_max = models.FloatField(null=True, blank=True)
     correct_value = models.FloatField(null=True, blank=True, help_text=_("Slider only."))
     tolerance = models.FloatField(null=True, blank=True, help_text=_("Slider only."))
-    accepted_answers = models.JSONField(default=list, blank=True, help_text=_("Text only: a list of answers."))
+    accepted_answers = models.JSONField(
+        default=list, blank=True, help_text=_("Text only: a list of answers.")
+    )
 
     class Meta:
         ordering = ["order", "id"]
