@@ -11,12 +11,12 @@ import json
 import time
 from typing import Any, ClassVar
 
+from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.consumer import get_handler_name
 from django.conf import settings
 
-from . import broadcast
+from . import broadcast, workers
 from .hub import hub
 from .lifecycle import is_draining
 
@@ -70,6 +70,7 @@ class FrameConsumer(AsyncWebsocketConsumer):
         from rooms.metrics import CONNECTIONS
 
         CONNECTIONS.labels(self.path_label).inc()
+        workers.sockets.add(self)
         await self.accept()
         if is_draining():
             await self.send_reconnect("server restarting", 1000)
@@ -80,6 +81,7 @@ class FrameConsumer(AsyncWebsocketConsumer):
         from rooms.metrics import CONNECTIONS
 
         self.closed = True
+        workers.sockets.discard(self)
         CONNECTIONS.labels(self.path_label).dec()
         for group in self.groups_joined:
             await hub().detach(group, self)

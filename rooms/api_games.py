@@ -15,6 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from quizzone.workers import worker_pick, workers_live
+
 from . import game_records, game_selectors
 from .models import Game, Quiz
 
@@ -151,5 +153,8 @@ class GatewayView(APIView):
         pin = request.query_params.get("pin", "")
         if game_selectors.game_live_get(pin) is None:
             return Response({"detail": "No game with that PIN."}, status=status.HTTP_404_NOT_FOUND)
-        worker = settings.WORKER_ID or socket.gethostname()
-        return Response({"url": _urls(request, pin)["play_ws"], "worker": worker})
+        chosen = worker_pick(workers_live())
+        if chosen is None:  # no registered worker (e.g. plain daphne): the one that answered
+            worker = settings.WORKER_ID or socket.gethostname()
+            return Response({"url": _urls(request, pin)["play_ws"], "worker": worker})
+        return Response({"url": f"{chosen.url}/ws/play/{pin}/", "worker": chosen.id})

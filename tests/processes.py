@@ -103,6 +103,16 @@ def daphne_start(name: str, log_dir: Path, **env: str) -> tuple[Proc, int]:
     return proc, port
 
 
+def serve_start(name: str, log_dir: Path, drain_grace: float = 1.0) -> tuple[Proc, int]:
+    """A worker as production runs it: daphne with registration, heartbeat and drain (quizzone.serve)."""
+    port = free_port()
+    args = [sys.executable, "-m", "quizzone.serve", "--port", str(port), "--worker-id", name,
+            "--drain-grace", str(drain_grace), "--drain-spread-ms", "300"]
+    proc = Proc(name, args, child_env(), log_dir)
+    wait_for_port(port, proc)
+    return proc, port
+
+
 def celery_start(log_dir: Path) -> Proc:
     args = [
         str(BIN / "celery"),
