@@ -32,6 +32,9 @@ run: venv redis demo
 chromium:
 	@scripts/ensure-chromium.sh
 
+cluster: venv redis demo
+	@WORKERS=$(or $(WORKERS),2) scripts/cluster.sh
+
 test: venv redis chromium
 	@DATABASE_URL="$$(scripts/test-database-url.sh)"; export DATABASE_URL; \
 	echo "test database: $${DATABASE_URL:-sqlite (no PostgreSQL found)}"; \

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import redis
 from django.conf import settings
 from django.db import connection
@@ -9,6 +11,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from .lifecycle import is_draining
+
+
+class QuietProbes(logging.Filter):
+    """Keeps the load balancer's expected 503s from /readyz out of the error log while draining."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "request", None)
+        return getattr(request, "path", "") != "/readyz"
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

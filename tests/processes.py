@@ -106,9 +106,31 @@ def daphne_start(name: str, log_dir: Path, **env: str) -> tuple[Proc, int]:
 def serve_start(name: str, log_dir: Path, drain_grace: float = 1.0) -> tuple[Proc, int]:
     """A worker as production runs it: daphne with registration, heartbeat and drain (quizzone.serve)."""
     port = free_port()
-    args = [sys.executable, "-m", "quizzone.serve", "--port", str(port), "--worker-id", name,
-            "--drain-grace", str(drain_grace), "--drain-spread-ms", "300"]
+    args = [
+        sys.executable,
+        "-m",
+        "quizzone.serve",
+        "--port",
+        str(port),
+        "--worker-id",
+        name,
+        "--drain-grace",
+        str(drain_grace),
+        "--drain-spread-ms",
+        "300",
+    ]
     proc = Proc(name, args, child_env(), log_dir)
+    wait_for_port(port, proc)
+    return proc, port
+
+
+def haproxy_start(log_dir: Path, worker_ports: list[int]) -> tuple[Proc, int]:
+    from deploy.haproxy_config import render
+
+    port = free_port()
+    config = log_dir / f"haproxy-{port}.cfg"
+    config.write_text(render(port, worker_ports, interval="200ms"))
+    proc = Proc(f"haproxy-{port}", ["haproxy", "-db", "-f", str(config)], dict(os.environ), log_dir)
     wait_for_port(port, proc)
     return proc, port
 
