@@ -27,7 +27,7 @@ backend workers
     option httpchk GET /readyz
     http-check expect status 200
     # A draining worker (503) gets no new clients; its open sockets stay until it sends `reconnect`.
-    default-server inter {interval} fall 1 rise 2
+    default-server inter {interval} fall 2 rise 1
 {servers}
 """
 

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 ORIGIN = "http://127.0.0.1"
 
@@ -29,6 +29,22 @@ class Client:
             open_timeout=10,
         )
         return cls(conn, name)
+
+    @classmethod
+    async def open_retrying(
+        cls, port: int, path: str, name: str = "", token: str | None = None, attempts: int = 8
+    ) -> Client:
+        """Like a real client behind a load balancer: a refused handshake (503) is retried with backoff."""
+        delay = 0.1
+        for attempt in range(attempts):
+            try:
+                return await cls.open(port, path, name, token)
+            except InvalidStatus:
+                if attempt == attempts - 1:
+                    raise
+                await asyncio.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
 
     async def send(self, frame: dict[str, Any] | str) -> None:
         await self.conn.send(frame if isinstance(frame, str) else json.dumps(frame))

@@ -46,11 +46,11 @@ async def test_drain_behind_haproxy_loses_nothing(cluster, celery_worker):
     workers, lb_port = cluster
     (proc_a, _), (proc_b, _) = workers
     quiz, game, token = await make_game()
-    host = await Client.open(lb_port, f"/ws/host/{game.pin}/", "host", token=token)
+    host = await Client.open_retrying(lb_port, f"/ws/host/{game.pin}/", "host", token=token)
     await host.expect("host_welcome")
     players = []
     for i in range(6):
-        c = await Client.open(lb_port, f"/ws/play/{game.pin}/", f"p{i}")
+        c = await Client.open_retrying(lb_port, f"/ws/play/{game.pin}/", f"p{i}")
         await c.send({"type": "join", "nickname": f"p{i}"})
         players.append([c, await c.expect("welcome")])
     await asyncio.sleep(2.5)  # one heartbeat
@@ -83,10 +83,10 @@ async def test_drain_behind_haproxy_loses_nothing(cluster, celery_worker):
         moved += 1
         await asyncio.sleep(frame["retry_after_ms"] / 1000)
         if welcome is None:  # the host comes back through the load balancer too
-            entry[0] = await Client.open(lb_port, f"/ws/host/{game.pin}/", "host", token=token)
+            entry[0] = await Client.open_retrying(lb_port, f"/ws/host/{game.pin}/", "host", token=token)
             assert (await entry[0].expect("host_welcome"))["game"]["phase"] == "question"
             continue
-        entry[0] = await Client.open(lb_port, f"/ws/play/{game.pin}/", c.name)
+        entry[0] = await Client.open_retrying(lb_port, f"/ws/play/{game.pin}/", c.name)
         await entry[0].send({"type": "resume", "token": welcome["token"]})
         snap = (await entry[0].expect("welcome"))["game"]
         assert snap["phase"] == "question" and snap["question"]["round"] == 1 and snap["answered"] is False
