@@ -32,6 +32,9 @@ run: venv redis demo
 chromium:
 	@scripts/ensure-chromium.sh
 
+screenshots: venv redis chromium
+	$(PY) scripts/screenshots.py
+
 cluster: venv redis demo
 	@WORKERS=$(or $(WORKERS),2) scripts/cluster.sh
 

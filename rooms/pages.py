@@ -1,0 +1,207 @@
+"""Browser pages: host login, "My quizzes", host console, results, join and play pages.
+
+The live parts run in the browser (static/js/*.js) over the WebSocket protocol; these views render the
+shells, the QR code and the results, and hand the scripts a small config and string catalogue.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import views as staticfiles_views
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import game_selectors
+from .models import Game, Quiz
+from .qr import qr_svg, qr_svg_document
+
+PIN_RE = re.compile(r"^\d{6}$")
+LOGIN_URL = reverse_lazy("login")
+host_required = login_required(login_url=LOGIN_URL)
+
+# Strings the scripts show, translated on the server and rendered into the page as JSON.
+JS_STRINGS: dict[str, Any] = {
+    "reconnecting": gettext_lazy("Reconnecting…"),
+    "unknown_pin": gettext_lazy("There is no game with PIN {pin}."),
+    "game_over_pin": gettext_lazy("The game {pin} has ended."),
+    "game_started": gettext_lazy("This game has already started."),
+    "game_locked": gettext_lazy("The host has locked this game."),
+    "nickname_taken": gettext_lazy("That nickname is taken. Pick another one."),
+    "nickname_invalid": gettext_lazy("A nickname is 1 to 24 characters."),
+    "pin_invalid": gettext_lazy("A PIN is 6 digits."),
+    "session_expired": gettext_lazy("Your place in the game was lost. Join again."),
+    "network_error": gettext_lazy("Cannot reach the server. Check your connection."),
+    "kicked": gettext_lazy("The host removed you from the game."),
+    "error": gettext_lazy("Error: {message}"),
+    "players": gettext_lazy("Players: {n}"),
+    "round_of": gettext_lazy("Question {round} of {total}"),
+    "seconds": gettext_lazy("{n} s"),
+    "seconds_left": gettext_lazy("{n} seconds left"),
+    "time_up": gettext_lazy("Time's up!"),
+    "true": gettext_lazy("True"),
+    "false": gettext_lazy("False"),
+    "submit": gettext_lazy("Submit"),
+    "type_answer": gettext_lazy("Your answer"),
+    "slider_value": gettext_lazy("Your guess"),
+    "pick_one": gettext_lazy("Pick at least one answer."),
+    "answer_sent": gettext_lazy("Answer sent! Waiting for the others…"),
+    "answer_late": gettext_lazy("Too late: time was up."),
+    "answer_refused": gettext_lazy("Your answer was not accepted."),
+    "waiting_result": gettext_lazy("Time's up! Waiting for your result…"),
+    "correct": gettext_lazy("Correct!"),
+    "wrong": gettext_lazy("Wrong"),
+    "no_answer": gettext_lazy("No answer this time"),
+    "points": gettext_lazy("+{points} points"),
+    "streak": gettext_lazy("Streak: {n}"),
+    "score": gettext_lazy("Score: {score}"),
+    "rank": gettext_lazy("You are #{rank} of {players}"),
+    "thanks_vote": gettext_lazy("Thanks for voting!"),
+    "correct_answer": gettext_lazy("Correct answer: {answer}"),
+    "slider_answer": gettext_lazy("{value} (± {tolerance})"),
+    "get_ready": gettext_lazy("Get ready for the next question…"),
+    "final": gettext_lazy("You finished #{rank} of {players} with {score} points."),
+    "final_short": gettext_lazy("You finished #{rank} with {score} points."),
+    "answered": gettext_lazy("{answered} of {players} answered"),
+    "no_players": gettext_lazy("Waiting for players to join…"),
+    "kick": gettext_lazy("Kick"),
+    "kick_label": gettext_lazy("Remove {nickname} from the game"),
+    "removed": gettext_lazy("{nickname} was removed."),
+    "lock": gettext_lazy("Lock joining"),
+    "unlock": gettext_lazy("Unlock joining"),
+    "reason_all_answered": gettext_lazy("Everyone answered."),
+    "reason_timeout": gettext_lazy("Time ran out."),
+    "reason_skip": gettext_lazy("Skipped by the host."),
+    "round_closed": gettext_lazy("Question {round} is closed."),
+    "host_login": gettext_lazy("Log in as the game's host to drive it."),
+    "host_forbidden": gettext_lazy("Only the game's host may drive this game."),
+    "chat_offline": gettext_lazy("Chat is offline; retrying…"),
+    "chat_rate_limited": gettext_lazy("Slow down: too many messages."),
+    "chat_too_long": gettext_lazy("A message is 1 to 500 characters."),
+    "chat_muted": gettext_lazy("The host has muted you."),
+    "chat_delete": gettext_lazy("Delete"),
+    "chat_mute": gettext_lazy("Mute"),
+    "chat_unmute": gettext_lazy("Unmute"),
+    "chat_read_only": gettext_lazy("The game is over; the chat is read-only."),
+    "chat_host": gettext_lazy("host"),
+    "start_failed": gettext_lazy("Could not start the game: {message}"),
+}
+
+
+def _js_strings() -> dict[str, str]:
+    return {key: str(text) for key, text in JS_STRINGS.items()}
+
+
+def _join_url(request: HttpRequest, pin: str) -> str:
+    return request.build_absolute_uri(reverse("join")) + f"?pin={pin}"
+
+
+def _hosted_game(request: HttpRequest, pin: str, live_first: bool = True) -> Game:
+    """The user's game with this PIN (the live one first, else the latest); 404 for anyone but its host."""
+    games = Game.objects.select_related("quiz").filter(pin=pin).order_by("-created_at")
+    if not request.user.is_superuser:
+        games = games.filter(host=request.user)
+    live = games.exclude(status=Game.Status.FINISHED).first() if live_first else None
+    game = live or games.first()
+    if game is None:
+        raise Http404(_("No game with that PIN."))
+    return game
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "pages/home.html")
+
+
+class LoginPage(auth_views.LoginView):
+    template_name = "pages/login.html"
+    redirect_authenticated_user = True
+    next_page = reverse_lazy("host-quizzes")
+
+
+logout_page = auth_views.LogoutView.as_view(next_page=reverse_lazy("home"))
+
+
+@host_required
+def host_quizzes(request: HttpRequest) -> HttpResponse:
+    quizzes = Quiz.objects.filter(owner=request.user).annotate(question_count=Count("questions"))
+    games = Game.objects.filter(host=request.user).select_related("quiz").order_by("-created_at")[:10]
+    context = {"quizzes": quizzes, "games": games, "js_strings": _js_strings()}
+    return render(request, "pages/quizzes.html", context)
+
+
+@host_required
+def host_console(request: HttpRequest, pin: str) -> HttpResponse:
+    game = _hosted_game(request, pin)
+    join_url = _join_url(request, pin)
+    config = {
+        "pin": pin,
+        "results_url": reverse("host-results", args=[pin]),
+        "chat": True,
+    }
+    context = {
+        "game": game,
+        "pin": pin,
+        "join_url": join_url,
+        "qr": qr_svg(join_url, _("Join game {pin}").format(pin=pin)),
+        "config": config,
+        "js_strings": _js_strings(),
+    }
+    return render(request, "pages/host.html", context)
+
+
+@host_required
+def host_results(request: HttpRequest, pin: str) -> HttpResponse:
+    # The latest game with this PIN, as the CSV endpoint (/api/games/<pin>/results/) picks it.
+    game = _hosted_game(request, pin, live_first=False)
+    finished = game.status == Game.Status.FINISHED
+    results = game_selectors.game_results(game) if finished else None
+    if results:
+        for question in results["questions"]:
+            answered = question["answered"]
+            question["correct_pct"] = round(100 * question["correct"] / answered) if answered else 0
+    context = {
+        "game": game,
+        "pin": pin,
+        "finished": finished,
+        "results": results,
+        "csv_url": reverse("game-results", args=[pin]) + "?format=csv",
+    }
+    return render(request, "pages/results.html", context)
+
+
+def join_qr(request: HttpRequest, pin: str) -> HttpResponse:
+    if not PIN_RE.match(pin):
+        raise Http404(_("No game with that PIN."))
+    svg = qr_svg_document(_join_url(request, pin), _("Join game {pin}").format(pin=pin))
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def join(request: HttpRequest) -> HttpResponse:
+    pin = request.GET.get("pin", "").strip()
+    context = {"pin": pin if PIN_RE.match(pin) else "", "js_strings": _js_strings()}
+    return render(request, "pages/join.html", context)
+
+
+def play(request: HttpRequest, pin: str) -> HttpResponse:
+    game = game_selectors.game_live_get(pin) if PIN_RE.match(pin) else None
+    context = {
+        "pin": pin,
+        "game": game,
+        "config": {"pin": pin, "unknown": game is None, "chat": True},
+        "js_strings": _js_strings(),
+    }
+    return render(request, "pages/play.html", context, status=200 if game else 404)
+
+
+def static_file(request: HttpRequest, path: str) -> HttpResponse:
+    """Serves static/ and app static files through the finders, so plain daphne needs no extra server."""
+    return staticfiles_views.serve(request, path, insecure=True)

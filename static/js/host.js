@@ -1,0 +1,316 @@
+// The host console: lobby with PIN and QR, live questions, reveal chart, leaderboard, podium, controls.
+import { mountChat } from "./chat.js";
+import { CLOSE, GameSocket, wsUrl } from "./socket.js";
+import {
+  $,
+  Countdown,
+  barChart,
+  choiceText,
+  config,
+  connectionBanner,
+  fill,
+  h,
+  leaderboard,
+  podium,
+  shapeIcon,
+  shapeName,
+  showView,
+  t,
+} from "./ui.js";
+
+const cfg = config();
+const pin = cfg.pin;
+const app = document.getElementById("host-app");
+const views = $("#host-views");
+
+// nickname (case-folded) -> {nickname, id}; `lobby` frames carry names only, host_welcome carries ids.
+const roster = new Map();
+let phase = "lobby";
+let locked = false;
+let question = null;
+let pendingKick = null;
+let chat = null;
+
+const countdown = new Countdown($("#q-countdown"), { now: () => socket.clock.now() });
+
+const socket = new GameSocket({
+  url: wsUrl(`/ws/host/${pin}/`),
+  isReady: (frame) => frame.type === "host_welcome",
+  onState,
+  onFrame,
+});
+
+function onState(state, detail) {
+  connectionBanner(state);
+  app.dataset.socket = state;
+  updateControls();
+  if (state === "closed") {
+    const text = {
+      [CLOSE.UNAUTHENTICATED]: t("host_login"),
+      [CLOSE.FORBIDDEN]: t("host_forbidden"),
+      [CLOSE.UNKNOWN_PIN]: t("unknown_pin", { pin }),
+    }[detail.code];
+    if (text) fill($("#host-error"), text);
+  }
+}
+
+function onFrame(frame) {
+  switch (frame.type) {
+    case "host_welcome":
+      return onWelcome(frame);
+    case "lobby":
+      return onLobby(frame);
+    case "question":
+      return onQuestion(frame, 0, null);
+    case "answer_count":
+      return setAnswered(frame.answered, frame.players);
+    case "reveal":
+      return onReveal(frame);
+    case "leaderboard":
+      return onLeaderboard(frame);
+    case "finished":
+      return onFinished(frame);
+    case "lock":
+      return setLocked(frame.locked);
+    case "player_kicked":
+      roster.delete(frame.nickname.toLowerCase());
+      renderRoster(roster.size);
+      fill($("#host-notice"), t("removed", { nickname: frame.nickname }));
+      return;
+    case "error":
+      fill($("#host-error"), t("error", { message: frame.message }));
+      return;
+    default:
+      return;
+  }
+}
+
+function onWelcome(frame) {
+  const game = frame.game;
+  roster.clear();
+  for (const p of frame.players.filter((p) => !p.kicked)) {
+    roster.set(p.nickname.toLowerCase(), { nickname: p.nickname, id: p.player_id, score: p.score });
+  }
+  renderRoster(roster.size);
+  setLocked(game.locked);
+  fill($("#host-error"));
+  if (!chat && cfg.chat !== false) chat = mountChat($("#chat"), { pin, isHost: true });
+  if (pendingKick) {
+    const target = roster.get(pendingKick);
+    pendingKick = null;
+    if (target?.id) socket.send({ type: "kick", player_id: target.id });
+  }
+  setPhase(game.phase);
+  if (game.phase === "question" && game.question) onQuestion(game.question, frame.answered, roster.size);
+  else if (game.phase === "reveal" || game.phase === "leaderboard") {
+    fill($("#reveal-title"), t("round_closed", { round: game.round }));
+    fill($("#reveal-chart"));
+    fill($("#reveal-note"));
+    showView(views, "view-reveal");
+  } else if (game.phase === "finished") showView(views, "view-finished");
+  else showView(views, "view-lobby");
+}
+
+// --- players -----------------------------------------------------------------------------------
+
+function onLobby(frame) {
+  const names = frame.nicknames ?? [];
+  const seen = new Set(names.map((n) => n.toLowerCase()));
+  // The list is complete when shorter than its cap: names missing from it have left (kicked).
+  if (names.length >= frame.players) {
+    for (const key of [...roster.keys()]) if (!seen.has(key)) roster.delete(key);
+  }
+  for (const name of names) {
+    if (!roster.has(name.toLowerCase())) roster.set(name.toLowerCase(), { nickname: name, id: null });
+  }
+  renderRoster(frame.players);
+}
+
+function renderRoster(count) {
+  fill($("#player-count"), t("players", { n: count }));
+  $("#lobby-count").textContent = String(count);
+  const list = $("#players");
+  if (roster.size === 0) {
+    fill(list, h("li", { class: "muted" }, t("no_players")));
+    return;
+  }
+  fill(
+    list,
+    [...roster.values()].map((p) =>
+      h(
+        "li",
+        { class: "player", dataset: { nickname: p.nickname } },
+        h("span", { class: "player-name" }, p.nickname),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "btn small ghost kick",
+            "aria-label": t("kick_label", { nickname: p.nickname }),
+            disabled: phase === "finished",
+            onclick: () => kick(p.nickname),
+          },
+          t("kick"),
+        ),
+      ),
+    ),
+  );
+}
+
+function kick(nickname) {
+  const entry = roster.get(nickname.toLowerCase());
+  if (entry?.id) {
+    socket.send({ type: "kick", player_id: entry.id });
+    return;
+  }
+  // Not known by id yet: a fresh host_welcome lists everyone with ids, then the kick goes out.
+  pendingKick = nickname.toLowerCase();
+  socket.refresh();
+}
+
+// --- rounds ------------------------------------------------------------------------------------
+
+function onQuestion(frame, answered, players) {
+  question = frame;
+  setPhase("question");
+  fill($("#q-round"), t("round_of", { round: frame.round, total: frame.total_rounds }));
+  fill($("#q-text"), frame.text);
+  fill($("#q-choices"), questionChoices(frame));
+  setAnswered(answered, players ?? roster.size);
+  showView(views, "view-question");
+  countdown.start(frame.deadline, frame.time_limit_ms);
+}
+
+function questionChoices(q) {
+  if (q.kind === "slider") return h("li", { class: "range-note" }, `${q.min} – ${q.max}`);
+  if (q.kind === "text") return h("li", { class: "range-note" }, t("type_answer"));
+  return q.choices.map((choice, i) =>
+    h("li", { class: `choice shape-${shapeName(i)}` }, shapeIcon(i), h("span", {}, choiceText(q.kind, choice))),
+  );
+}
+
+function setAnswered(answered, players) {
+  const node = $("#q-answered");
+  node.dataset.answered = String(answered);
+  fill(node, t("answered", { answered, players }));
+}
+
+function onReveal(frame) {
+  countdown.stop();
+  setPhase("reveal");
+  fill($("#reveal-title"), question ? question.text : t("round_closed", { round: frame.round }));
+  fill($("#reveal-chart"), barChart(chartRows(frame)));
+  const reason = { all_answered: "reason_all_answered", timeout: "reason_timeout", skip: "reason_skip" }[
+    frame.reason
+  ];
+  fill(
+    $("#reveal-note"),
+    [t("answered", { answered: frame.answered, players: frame.players }), reason ? t(reason) : ""]
+      .filter(Boolean)
+      .join(" · "),
+  );
+  showView(views, "view-reveal");
+}
+
+function chartRows(frame) {
+  const dist = frame.distribution ?? {};
+  const q = question && question.round === frame.round ? question : null;
+  if (frame.buckets) {
+    const { value, tolerance = 0 } = frame.correct ?? {};
+    return frame.buckets.map(([lo, hi], i) => ({
+      label: `${round(lo)} – ${round(hi)}`,
+      count: dist[String(i)] ?? 0,
+      correct: value !== undefined && value + tolerance >= lo && value - tolerance <= hi,
+    }));
+  }
+  if (q && q.choices?.length) {
+    const correct = new Set(q.kind === "poll" ? [] : frame.correct ?? []);
+    return q.choices.map((choice, i) => ({
+      label: choiceText(q.kind, choice),
+      count: dist[String(choice.id)] ?? 0,
+      correct: correct.has(choice.id),
+      icon: shapeIcon(i),
+      shape: shapeName(i),
+    }));
+  }
+  // Text answers: the answers given (normalised by the server), the accepted ones marked.
+  const accepted = new Set((frame.correct ?? []).map((a) => String(a).trim().toLowerCase()));
+  const rows = Object.entries(dist).map(([label, count]) => ({ label, count, correct: accepted.has(label) }));
+  for (const answer of accepted) if (!(answer in dist)) rows.push({ label: answer, count: 0, correct: true });
+  return rows;
+}
+
+function round(x) {
+  return Math.round(x * 100) / 100;
+}
+
+function onLeaderboard(frame) {
+  setPhase("leaderboard");
+  fill($("#lb-list"), leaderboard(frame.top));
+  showView(views, "view-leaderboard");
+}
+
+function onFinished(frame) {
+  countdown.stop();
+  setPhase("finished");
+  renderRoster(roster.size);
+  fill($("#final-podium"), podium(frame.podium ?? []));
+  showView(views, "view-finished");
+}
+
+// --- controls ----------------------------------------------------------------------------------
+
+function setPhase(next) {
+  phase = next;
+  app.dataset.phase = next;
+  updateControls();
+}
+
+function setLocked(value) {
+  locked = !!value;
+  fill($("#btn-lock"), locked ? t("unlock") : t("lock"));
+  $("#btn-lock").setAttribute("aria-pressed", String(locked));
+  $("#locked-note").hidden = !locked;
+}
+
+function updateControls() {
+  const open = socket?.isOpen ?? false;
+  const visible = {
+    "btn-start": phase === "lobby",
+    "btn-skip": phase === "question",
+    "btn-next": phase === "reveal" || phase === "leaderboard",
+    "btn-lock": phase !== "finished",
+    "btn-end": phase !== "finished",
+  };
+  for (const [id, show] of Object.entries(visible)) {
+    const button = document.getElementById(id);
+    button.hidden = !show;
+    button.disabled = !open;
+  }
+  if (phase === "finished") $("#end-confirm").hidden = true;
+}
+
+function command(type) {
+  fill($("#host-error"));
+  socket.send({ type });
+}
+
+$("#btn-start").addEventListener("click", () => command("start"));
+$("#btn-skip").addEventListener("click", () => command("skip"));
+$("#btn-next").addEventListener("click", () => command("next"));
+$("#btn-lock").addEventListener("click", () => command(locked ? "unlock" : "lock"));
+$("#btn-end").addEventListener("click", () => {
+  $("#end-confirm").hidden = false;
+  $("#btn-end-no").focus();
+});
+$("#btn-end-no").addEventListener("click", () => {
+  $("#end-confirm").hidden = true;
+  $("#btn-end").focus();
+});
+$("#btn-end-yes").addEventListener("click", () => {
+  $("#end-confirm").hidden = true;
+  command("end");
+});
+
+renderRoster(0);
+socket.start();

@@ -1,0 +1,374 @@
+// The player's page: join or resume, answer each question, see feedback, leaderboard and final rank.
+import { answerControls } from "./answers.js";
+import { mountChat } from "./chat.js";
+import { CLOSE, GameSocket, wsUrl } from "./socket.js";
+import {
+  $,
+  Countdown,
+  choiceText,
+  config,
+  connectionBanner,
+  fill,
+  h,
+  leaderboard,
+  podium,
+  showView,
+  t,
+} from "./ui.js";
+
+const cfg = config();
+const pin = cfg.pin;
+const app = document.getElementById("play-app");
+
+// Per-PIN session storage: survives a reload of this tab, not shared with other tabs.
+const keys = { token: `qz:token:${pin}`, nickname: `qz:nickname:${pin}`, me: `qz:me:${pin}` };
+const session = {
+  get: (key) => sessionStorage.getItem(key),
+  set: (key, value) => (value ? sessionStorage.setItem(key, value) : sessionStorage.removeItem(key)),
+};
+
+const me = { nickname: session.get(keys.me), score: 0, rank: null, streak: 0, joined: false };
+let pendingNickname = session.get(keys.nickname);
+let question = null;
+let answered = false;
+let players = 0;
+let reveal = null;
+let podiumShown = null;
+let chat = null;
+let over = false;
+
+const countdown = new Countdown($("#q-countdown"), { now: () => socket.clock.now() });
+
+const socket = new GameSocket({
+  url: playUrl,
+  hello: () => {
+    const token = session.get(keys.token);
+    if (token) return { type: "resume", token };
+    if (pendingNickname) return { type: "join", nickname: pendingNickname };
+    return null;
+  },
+  isReady: (frame) => frame.type === "welcome",
+  onState,
+  onFrame,
+});
+
+/** The worker to connect to, from the gateway (any worker serves any player); this host if it fails. */
+async function playUrl() {
+  try {
+    const response = await fetch(`/api/gateway/?pin=${encodeURIComponent(pin)}`, {
+      headers: { Accept: "application/json" },
+    });
+    if (response.status === 404) {
+      throw Object.assign(new Error("unknown PIN"), { terminal: true, code: CLOSE.UNKNOWN_PIN });
+    }
+    if (response.ok) {
+      const { url } = await response.json();
+      const insecure = location.protocol === "https:" && url.startsWith("ws:");
+      if (url && !insecure) return url;
+    }
+  } catch (err) {
+    if (err.terminal) throw err;
+  }
+  return wsUrl(`/ws/play/${pin}/`);
+}
+
+function onState(state, detail) {
+  connectionBanner(state);
+  app.dataset.socket = state;
+  if (state === "open" && !session.get(keys.token) && !pendingNickname) showNickname();
+  if (state === "closed" && !over) {
+    if (detail.code === CLOSE.UNKNOWN_PIN) message(t("unknown_pin", { pin }));
+    else if (detail.code === CLOSE.FORBIDDEN) kicked();
+  }
+}
+
+function onFrame(frame) {
+  switch (frame.type) {
+    case "welcome":
+      return onWelcome(frame);
+    case "error":
+      return onError(frame);
+    case "lobby":
+      return onLobby(frame);
+    case "lock":
+      $("#lobby-locked").hidden = !frame.locked;
+      return;
+    case "question":
+      return onQuestion(frame, false);
+    case "answer_ack":
+      return onAnswerAck(frame);
+    case "reveal":
+      return onReveal(frame);
+    case "result":
+      return onResult(frame);
+    case "leaderboard":
+      return onLeaderboard(frame);
+    case "finished":
+      return onFinished(frame);
+    case "final":
+      return onFinal(frame);
+    case "kicked":
+      return kicked(frame.reason);
+    default:
+      return;
+  }
+}
+
+// --- identity ----------------------------------------------------------------------------------
+
+function onWelcome(frame) {
+  session.set(keys.token, frame.token);
+  session.set(keys.me, frame.nickname);
+  session.set(keys.nickname, null);
+  pendingNickname = null;
+  me.joined = true;
+  me.nickname = frame.nickname;
+  $("#me-nick").textContent = frame.nickname;
+  if (!chat && cfg.chat !== false) chat = mountChat($("#chat"), { pin, token: frame.token });
+  applySnapshot(frame.game);
+}
+
+function applySnapshot(game) {
+  setScore(game.score ?? 0, game.rank, game.streak);
+  $("#lobby-locked").hidden = !game.locked;
+  if (game.phase === "lobby") return showLobby();
+  if (game.phase === "question" && game.question) return onQuestion(game.question, !!game.answered);
+  if (game.phase === "finished") return showFinal(t("final_short", { rank: game.rank, score: game.score ?? 0 }));
+  // Between rounds: the result was already delivered, show where the player stands.
+  feedback("waiting", t("round_closed", { round: game.round }), [
+    t("score", { score: me.score }),
+    me.rank ? `#${me.rank}` : "",
+    t("get_ready"),
+  ]);
+}
+
+function onError(frame) {
+  const joinCodes = {
+    nickname_taken: "nickname_taken",
+    invalid: "nickname_invalid",
+    game_locked: "game_locked",
+    game_started: "game_started",
+  };
+  if (frame.code === "bad_token") {
+    session.set(keys.token, null);
+    pendingNickname = null;
+    return showNickname(t("session_expired"));
+  }
+  if (!me.joined && joinCodes[frame.code]) {
+    pendingNickname = null;
+    session.set(keys.nickname, null);
+    return showNickname(t(joinCodes[frame.code]));
+  }
+  if (frame.code === "rate_limited" || frame.code === "not_found" || frame.code === "forbidden") return;
+  $("#answer-status").textContent = t("error", { message: frame.message });
+}
+
+function showNickname(error = "") {
+  showView(app, "view-nickname");
+  const input = $("#nickname");
+  if (!input.value && me.nickname) input.value = me.nickname;
+  $("#nickname-error").textContent = error;
+  input.focus();
+}
+
+$("#nickname-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const nickname = $("#nickname").value.trim();
+  if (nickname.length < 1 || nickname.length > 24) {
+    $("#nickname-error").textContent = t("nickname_invalid");
+    return;
+  }
+  pendingNickname = nickname;
+  $("#nickname-error").textContent = "";
+  if (!socket.send({ type: "join", nickname })) socket.refresh();
+});
+
+function kicked(reason) {
+  over = true;
+  session.set(keys.token, null);
+  countdown.stop();
+  socket.stop();
+  chat?.stop();
+  message(t("kicked"), reason);
+}
+
+function message(text, detail = "") {
+  countdown.stop();
+  fill($("#message-text"), text);
+  fill($("#message-detail"), detail || "");
+  showView(app, "view-message");
+}
+
+// --- lobby -------------------------------------------------------------------------------------
+
+function onLobby(frame) {
+  players = frame.players;
+  fill($("#lobby-count"), t("players", { n: frame.players }));
+  fill(
+    $("#lobby-names"),
+    (frame.nicknames ?? []).map((name) => h("li", { class: name === me.nickname ? "is-me" : "" }, name)),
+  );
+}
+
+function showLobby() {
+  showView(app, "view-lobby");
+}
+
+// --- questions ---------------------------------------------------------------------------------
+
+function onQuestion(frame, alreadyAnswered) {
+  question = frame;
+  answered = alreadyAnswered;
+  reveal = null;
+  fill($("#q-round"), t("round_of", { round: frame.round, total: frame.total_rounds }));
+  fill($("#q-text"), frame.text);
+  $("#answer-status").textContent = alreadyAnswered ? t("answer_sent") : "";
+  const area = $("#answer-area");
+  area.dataset.kind = frame.kind;
+  fill(area, answerControls(frame, submit, (text) => ($("#answer-status").textContent = text)));
+  setAnswerEnabled(!alreadyAnswered);
+  showView(app, "view-question");
+  announce(`${t("round_of", { round: frame.round, total: frame.total_rounds })}: ${frame.text}`);
+  countdown.start(frame.deadline, frame.time_limit_ms);
+  if (!alreadyAnswered) area.querySelector("button, input")?.focus();
+}
+
+/** Sends the answer once; false when it could not be sent (already answered, or offline). */
+function submit(fields) {
+  if (!question || answered) return false;
+  if (!socket.send({ type: "answer", round: question.round, ...fields })) return false;
+  answered = true;
+  setAnswerEnabled(false);
+  $("#answer-status").textContent = t("answer_sent");
+  return true;
+}
+
+function setAnswerEnabled(enabled) {
+  for (const control of $("#answer-area").querySelectorAll("button, input")) control.disabled = !enabled;
+  $("#answer-area").classList.toggle("is-locked", !enabled);
+}
+
+function onAnswerAck(frame) {
+  if (!question || frame.round !== question.round) return;
+  if (frame.accepted || frame.reason === "duplicate") {
+    $("#answer-status").textContent = t("answer_sent");
+    return;
+  }
+  if (frame.reason === "invalid") {
+    answered = false;
+    setAnswerEnabled(true);
+    $("#answer-status").textContent = t("answer_refused");
+    return;
+  }
+  $("#answer-status").textContent = t("answer_late");
+}
+
+// --- after a round -----------------------------------------------------------------------------
+
+function onReveal(frame) {
+  reveal = frame;
+  players = frame.players ?? players;
+  countdown.stop();
+  feedback("waiting", t("waiting_result"), [correctAnswerText(frame)]);
+}
+
+function correctAnswerText(frame) {
+  if (!question || frame.round !== question.round || question.kind === "poll") return "";
+  const correct = frame.correct;
+  let answer = "";
+  if (Array.isArray(correct) && question.choices?.length) {
+    answer = question.choices
+      .filter((c) => correct.includes(c.id))
+      .map((c) => choiceText(question.kind, c))
+      .join(", ");
+  } else if (Array.isArray(correct)) {
+    answer = correct.join(", ");
+  } else if (correct && typeof correct === "object") {
+    answer = t("slider_answer", { value: correct.value, tolerance: correct.tolerance ?? 0 });
+  }
+  return answer ? t("correct_answer", { answer }) : "";
+}
+
+function onResult(frame) {
+  setScore(frame.score, frame.rank, frame.streak);
+  const rank = t("rank", { rank: frame.rank, players: players || "?" });
+  if (frame.poll) {
+    feedback("poll", t("thanks_vote"), [t("score", { score: frame.score }), rank]);
+    return;
+  }
+  const details = [
+    frame.correct ? t("points", { points: frame.points }) : "",
+    frame.streak > 1 ? t("streak", { n: frame.streak }) : "",
+    t("score", { score: frame.score }),
+    rank,
+    reveal && !frame.correct ? correctAnswerText(reveal) : "",
+  ];
+  if (frame.correct) feedback("correct", t("correct"), details);
+  else feedback("wrong", answered ? t("wrong") : t("no_answer"), details);
+}
+
+function feedback(kind, headline, details) {
+  countdown.stop();
+  announce([headline, ...details].filter(Boolean).join(". "));
+  const view = $("#view-feedback");
+  view.dataset.result = kind;
+  fill($("#fb-headline"), headline);
+  fill(
+    $("#fb-details"),
+    details.filter(Boolean).map((line) => h("li", {}, line)),
+  );
+  showView(app, "view-feedback");
+}
+
+function onLeaderboard(frame) {
+  players = frame.players ?? players;
+  fill($("#lb-list"), leaderboard(frame.top, me.nickname));
+  fill($("#lb-me"), t("score", { score: me.score }), me.rank ? ` · #${me.rank}` : "");
+  showView(app, "view-leaderboard");
+}
+
+function onFinished(frame) {
+  over = true;
+  players = frame.players ?? players;
+  podiumShown = frame.podium;
+  fill($("#final-podium"), podium(frame.podium ?? []));
+  showView(app, "view-final");
+}
+
+function onFinal(frame) {
+  over = true;
+  setScore(frame.score, frame.rank, me.streak);
+  showFinal(t("final", { rank: frame.rank, players: frame.players, score: frame.score }));
+}
+
+function showFinal(text) {
+  over = true;
+  announce(text);
+  countdown.stop();
+  fill($("#final-text"), text);
+  if (!podiumShown) $("#final-podium").replaceChildren();
+  showView(app, "view-final");
+}
+
+/** Says it once through the page's polite live region (views appear and hide too fast to be read). */
+function announce(text) {
+  $("#announcer").textContent = text;
+}
+
+function setScore(score, rank, streak) {
+  me.score = score ?? me.score;
+  me.rank = rank ?? me.rank;
+  me.streak = streak ?? me.streak;
+  $("#me-score").textContent = String(me.score);
+  $("#me-score").dataset.score = String(me.score);
+}
+
+// --- start ---------------------------------------------------------------------------------------
+
+if (cfg.unknown) {
+  message(t("unknown_pin", { pin }));
+} else {
+  if (me.nickname) $("#nickname").value = me.nickname;
+  showView(app, "view-connecting");
+  socket.start();
+}
