@@ -1,4 +1,4 @@
-"""Workers come and go: heartbeat registration, the gateway's choice, drain on SIGTERM with resume elsewhere."""
+"""Workers come and go: registration, the gateway's choice, drain on SIGTERM with resume elsewhere."""
 
 from __future__ import annotations
 
@@ -64,17 +64,19 @@ async def test_drain_moves_players_to_the_other_worker(two_workers):
         c = await Client.open(port_a, f"/ws/play/{pin}/", f"p{i}")
         await c.send({"type": "join", "nickname": f"p{i}"})
         players.append((c, await c.expect("welcome")))
-    await asyncio.to_thread(wait_until, lambda: any(w.id == proc_a.name and w.connections == 3
-                                                    for w in workers_live()))
+    await asyncio.to_thread(
+        wait_until, lambda: any(w.id == proc_a.name and w.connections == 3 for w in workers_live())
+    )
     status, body = await asyncio.to_thread(http_get, port_b, f"/api/gateway/?pin={pin}")
-    assert status == 200 and body["worker"] == proc_b.name and body["url"].endswith(f":{port_b}/ws/play/{pin}/")
+    assert status == 200 and body["worker"] == proc_b.name
+    assert body["url"].endswith(f":{port_b}/ws/play/{pin}/")
     assert (await asyncio.to_thread(http_get, port_a, "/readyz"))[0] == 200
 
     proc_a.popen.send_signal(signal.SIGTERM)
     await asyncio.sleep(0.3)
     status, body = await asyncio.to_thread(http_get, port_a, "/readyz")
     assert status == 503 and body["draining"] is True
-    for c, welcome in players:
+    for c, _ in players:
         frame = await c.expect("reconnect", timeout=10)
         assert frame["reason"] == "server restarting" and 0 < frame["retry_after_ms"] <= 3000
         assert (await c.recv())["code"] == 4012
