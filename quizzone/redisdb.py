@@ -31,6 +31,13 @@ def client() -> aioredis.Redis:
     return conn
 
 
+async def client_close() -> None:
+    """Closes the running loop's client (for short-lived loops, e.g. one asyncio.run per Celery task)."""
+    conn = _async_clients.pop(asyncio.get_running_loop(), None)
+    if conn is not None:
+        await conn.aclose()
+
+
 def sync_client() -> redis.Redis:
     global _sync_client
     if _sync_client is None:
@@ -101,6 +108,11 @@ def chat_rate_key(pin: str, author: str) -> str:
     return game_key(pin, f"chat:rate:{author}")
 
 
+def chat_deleted_key(pin: str) -> str:
+    """Set of the ids of chat messages the host deleted (kept in the log, for the database)."""
+    return game_key(pin, "chat:deleted")
+
+
 def deadlines_key() -> str:
     """Sorted set of open rounds, `pin:round` scored by deadline (ms): the sweeper's work list."""
     return f"{_p()}:deadlines"
@@ -116,7 +128,7 @@ def worker_key(worker_id: str) -> str:
 
 def game_keys(pin: str, total_rounds: int) -> list[str]:
     fixed = [meta_key(pin), quiz_key(pin), players_key(pin), nicks_key(pin), tokens_key(pin), roster_key(pin)]
-    fixed += [chat_log_key(pin), chat_seq_key(pin), chat_muted_key(pin)]
+    fixed += [chat_log_key(pin), chat_seq_key(pin), chat_muted_key(pin), chat_deleted_key(pin)]
     rounds = [k for r in range(1, total_rounds + 1) for k in (answers_key(pin, r), results_key(pin, r))]
     return fixed + rounds
 
@@ -182,6 +194,74 @@ if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
+"""
+
+# Chat: chat:log is a hash `id -> message frame JSON` holding the last ARGV cap ids; chat:seq gives the
+# ids; deleted ids go to chat:deleted. A game whose phase is `finished` has a read-only chat.
+
+CHAT_SAY = """
+-- KEYS: meta players muted log seq deleted; ARGV: player_id ('' for the host) body_json cap ttl
+-- body_json is the message frame without type and id: '{"author":...}'; the id is spliced in here.
+local phase = redis.call('HGET', KEYS[1], 'phase')
+if not phase then return {'err', 'no_game'} end
+if phase == 'finished' then return {'err', 'read_only'} end
+if ARGV[1] ~= '' then
+  local raw = redis.call('HGET', KEYS[2], ARGV[1])
+  if not raw or cjson.decode(raw)['kicked'] then return {'err', 'forbidden'} end
+  if redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 1 then return {'err', 'muted'} end
+end
+local id = redis.call('INCR', KEYS[5])
+local text = '{"type":"message","id":' .. id .. ',' .. string.sub(ARGV[2], 2)
+redis.call('HSET', KEYS[4], id, text)
+local cap = tonumber(ARGV[3])
+if id > cap then
+  redis.call('HDEL', KEYS[4], id - cap)
+  redis.call('SREM', KEYS[6], id - cap)
+end
+redis.call('EXPIRE', KEYS[4], ARGV[4])
+redis.call('EXPIRE', KEYS[5], ARGV[4])
+return {'ok', text}
+"""
+
+CHAT_DELETE = """
+-- KEYS: meta log deleted; ARGV: id ttl
+local phase = redis.call('HGET', KEYS[1], 'phase')
+if not phase then return {'err', 'no_game'} end
+if phase == 'finished' then return {'err', 'read_only'} end
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then return {'err', 'not_found'} end
+if redis.call('SADD', KEYS[3], ARGV[1]) == 0 then return {'err', 'not_found'} end
+redis.call('EXPIRE', KEYS[3], ARGV[2])
+return {'ok', 1}
+"""
+
+CHAT_MUTE = """
+-- KEYS: meta players muted; ARGV: player_id ttl muted ('1' mutes, '0' unmutes)
+local phase = redis.call('HGET', KEYS[1], 'phase')
+if not phase then return {'err', 'no_game'} end
+if phase == 'finished' then return {'err', 'read_only'} end
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then return {'err', 'not_found'} end
+if ARGV[3] == '1' then
+  redis.call('SADD', KEYS[3], ARGV[1])
+  redis.call('EXPIRE', KEYS[3], ARGV[2])
+else
+  redis.call('SREM', KEYS[3], ARGV[1])
+end
+return {'ok', 1}
+"""
+
+CHAT_HISTORY = """
+-- KEYS: log seq deleted; ARGV: limit cap. The newest `limit` messages not deleted, newest first.
+local seq = tonumber(redis.call('GET', KEYS[2]) or '0')
+local limit = tonumber(ARGV[1])
+local out = {}
+for id = seq, math.max(1, seq - tonumber(ARGV[2]) + 1), -1 do
+  if #out >= limit then break end
+  if redis.call('SISMEMBER', KEYS[3], id) == 0 then
+    local text = redis.call('HGET', KEYS[1], id)
+    if text then out[#out + 1] = text end
+  end
+end
+return out
 """
 
 

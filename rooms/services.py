@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from channels.db import database_sync_to_async
 
+from chat import services as chat_services
 from quizzone import broadcast
 from quizzone.hub import TO_HOSTS
 
@@ -221,8 +222,13 @@ async def _emit(pin: str, loaded: store.Loaded, t: Transition, quiz: QuizSpec) -
             if loaded.state.phase == QUESTION:
                 await store.deadline_remove(pin, loaded.state.round)
             await game_results_persist(pin, t.state, quiz)
+            try:
+                await chat_services.chat_persist(pin)
+            except Exception:  # noqa: BLE001 - the game's results are saved; players still get `final`
+                log.exception("saving the chat of %s failed", pin)
         elif isinstance(ev, e.PlayerKicked):
             await broadcast.send_to_player(group, ev.player_id, ev.frame(), close=CLOSE_KICKED)
+            await chat_services.chat_kick(pin, ev.player_id)
             await broadcast.send_frame(
                 group, {"type": "player_kicked", "player_id": ev.player_id, "nickname": ev.nickname}, TO_HOSTS
             )

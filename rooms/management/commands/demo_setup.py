@@ -29,6 +29,7 @@ HOST_PERMISSIONS = {
     "game": ("view",),
     "gameplayer": ("view",),
     "gameanswer": ("view",),
+    "chatmessage": ("view",),
 }
 DEMO_USERNAME = "demo"
 DEMO_QUIZZES_DIR = Path(__file__).resolve().parents[2] / "demo_quizzes"
@@ -56,7 +57,9 @@ class Command(BaseCommand):
 def hosts_group_ensure() -> Group:
     group, _ = Group.objects.get_or_create(name=HOSTS_GROUP)
     codenames = [f"{action}_{model}" for model, actions in HOST_PERMISSIONS.items() for action in actions]
-    permissions = Permission.objects.filter(content_type__app_label="rooms", codename__in=codenames)
+    permissions = Permission.objects.filter(
+        content_type__app_label__in=("rooms", "chat"), codename__in=codenames
+    )
     group.permissions.add(*permissions)
     return group
 
