@@ -97,9 +97,12 @@ class HostConsumer(GameConsumer):
     async def on_command(self, frame: dict[str, Any]) -> None:
         kind = frame["type"]
         if kind == "kick":
-            if not isinstance(frame.get("player_id"), str):
-                return await self.error("invalid", "kick needs a player_id string")
-            cmd: Any = c.Kick(frame["player_id"])
+            player_id = frame.get("player_id")
+            if player_id is None and isinstance(frame.get("nickname"), str):
+                player_id = await services.player_id_for_nickname(self.pin, frame["nickname"])
+            if not isinstance(player_id, str):
+                return await self.error("invalid", "kick needs a player_id (or a nickname) of a player")
+            cmd: Any = c.Kick(player_id)
         elif kind == "skip":
             cmd = services.SKIP
         else:

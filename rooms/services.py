@@ -96,6 +96,10 @@ _JOIN_RACE_MESSAGES = {
 }
 
 
+async def player_id_for_nickname(pin: str, nickname: str) -> str | None:
+    return await store.player_id_for_nickname(pin, nickname.strip().casefold())
+
+
 async def game_resume(pin: str, token: object) -> list[e.Event]:
     if not isinstance(token, str) or not token:
         return [e.Refused("bad_token", "unknown or expired token")]

@@ -183,6 +183,10 @@ async def player_id_for_token(pin: str, token: str) -> str | None:
     return await r.client().hget(r.tokens_key(pin), token)
 
 
+async def player_id_for_nickname(pin: str, nickname_key: str) -> str | None:
+    return await r.client().hget(r.nicks_key(pin), nickname_key)
+
+
 async def roster(pin: str, limit: int = 100) -> tuple[int, list[str]]:
     conn = r.client()
     async with conn.pipeline(transaction=False) as pipe:

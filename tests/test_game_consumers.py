@@ -113,7 +113,9 @@ async def test_lock_kick_and_join_rules():
     again = await Socket(f"/ws/play/{game.pin}/").connect()
     await again.send({"type": "resume", "token": ann_welcome["token"]})
     assert (await again.expect("welcome"))["player_id"] == ann_welcome["player_id"]
-    await hsock.send({"type": "kick", "player_id": ann_welcome["player_id"]})
+    await hsock.send({"type": "kick", "nickname": "nobody"})
+    assert (await hsock.expect("error"))["code"] == "invalid"
+    await hsock.send({"type": "kick", "nickname": " ANN "})  # the console may kick by nickname
     assert (await again.expect("kicked"))["player_id"] == ann_welcome["player_id"]
     assert await again.closed_code() == 4003
     back = await Socket(f"/ws/play/{game.pin}/").connect()

@@ -28,7 +28,6 @@ const roster = new Map();
 let phase = "lobby";
 let locked = false;
 let question = null;
-let pendingKick = null;
 let chat = null;
 
 const countdown = new Countdown($("#q-countdown"), { now: () => socket.clock.now() });
@@ -95,11 +94,6 @@ function onWelcome(frame) {
   setLocked(game.locked);
   fill($("#host-error"));
   if (!chat && cfg.chat !== false) chat = mountChat($("#chat"), { pin, isHost: true });
-  if (pendingKick) {
-    const target = roster.get(pendingKick);
-    pendingKick = null;
-    if (target?.id) socket.send({ type: "kick", player_id: target.id });
-  }
   setPhase(game.phase);
   if (game.phase === "question" && game.question) onQuestion(game.question, frame.answered, roster.size);
   else if (game.phase === "reveal" || game.phase === "leaderboard") {
@@ -158,14 +152,9 @@ function renderRoster(count) {
 }
 
 function kick(nickname) {
+  // `lobby` frames carry names only: a player not yet known by id is kicked by nickname.
   const entry = roster.get(nickname.toLowerCase());
-  if (entry?.id) {
-    socket.send({ type: "kick", player_id: entry.id });
-    return;
-  }
-  // Not known by id yet: a fresh host_welcome lists everyone with ids, then the kick goes out.
-  pendingKick = nickname.toLowerCase();
-  socket.refresh();
+  socket.send(entry?.id ? { type: "kick", player_id: entry.id } : { type: "kick", nickname });
 }
 
 // --- rounds ------------------------------------------------------------------------------------
