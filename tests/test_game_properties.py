@@ -1,0 +1,408 @@
+"""Property tests for the game machine: random command scripts, invariants checked after every step."""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from game_builders import (
+    ALL_CHOICE_IDS,
+    KINDS,
+    frames_of,
+    new_state,
+    question,
+    quiz_of,
+    right_answer,
+    secret_keys_in,
+    wrong_answer,
+)
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rooms.game import commands as c
+from rooms.game import events as e
+from rooms.game import machine
+from rooms.game.quiz import MULTI, POLL, SLIDER, TEXT, QuestionSpec, QuizSpec
+from rooms.game.state import FINISHED, QUESTION, GameState
+
+MAX_PLAYERS = 8
+GHOST = MAX_PLAYERS  # the player index that names nobody in the game
+CURRENT, RIGHT, WRONG, EITHER = "<current round>", "<right answer>", "<wrong answer>", "<either>"
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# --- strategies -------------------------------------------------------------------------------
+
+quizzes = st.lists(
+    st.builds(
+        lambda kind, points, limit: question(kind, points=points, time_limit_ms=limit),
+        st.sampled_from(KINDS),
+        st.sampled_from([0, 1, 2]),
+        st.sampled_from([5_000, 7_000, 20_000]),
+    ),
+    min_size=1,
+    max_size=5,
+).map(lambda qs: quiz_of(*qs))
+
+FIRST_NAMES = ["Ann", "Ben", "Cat", "Dan", "Eve", "Fay"]
+nicknames = st.one_of(
+    st.sampled_from(["Alice", "alice", " ALICE ", "Bob", "bob\t", "Carol", "Zoë", "ZOË", "x" * 24, "y" * 25]),
+    st.sampled_from(["", "   ", "a\u200bb", "a\x00b", "\u202eb", "Straße", "STRASSE"]),
+    st.text(min_size=0, max_size=4),
+)
+
+# Anything, often invalid for the question at hand.
+any_fields = st.one_of(
+    st.builds(lambda x: {"choice": x}, st.sampled_from((*ALL_CHOICE_IDS, 999, True, "12", None))),
+    st.builds(lambda xs: {"choices": xs}, st.lists(st.sampled_from((*ALL_CHOICE_IDS, True)), max_size=4)),
+    st.builds(
+        lambda t: {"text": t},
+        st.one_of(
+            st.sampled_from(["Pacific", " pacific  OCEAN ", "Atlantic", "", "x" * 201]),
+            st.text(max_size=5),
+        ),
+    ),
+    st.builds(
+        lambda v: {"value": v},
+        st.one_of(
+            st.sampled_from([1969, 1967, 1971, 1971.5, 1900, 2000, 1899, True, math.nan, math.inf, "1969"]),
+            st.floats(1890, 2010),
+        ),
+    ),
+    st.just({}),
+)
+# Right answers, valid wrong ones and anything, in about equal parts (st.one_of would not weigh them so).
+payloads = st.tuples(st.integers(0, 5), any_fields).map(
+    lambda t: RIGHT if t[0] in (1, 2) else WRONG if t[0] in (3, 4) else t[1]
+)
+
+rounds = st.tuples(st.integers(0, 4), st.integers(-1, 7)).map(lambda t: t[1] if t[0] == 0 else CURRENT)
+# Player indexes; now and then GHOST (a middle value: Hypothesis favours the ends of a range).
+player_index = st.tuples(st.integers(0, 9), st.integers(0, MAX_PLAYERS - 1)).map(
+    lambda t: GHOST if t[0] == 5 else t[1]
+)
+
+OP_STRATEGIES = {
+    "join": st.tuples(st.just("join"), nicknames),
+    "resume": st.tuples(st.just("resume"), player_index),
+    "answer": st.tuples(st.just("answer"), player_index, rounds, payloads),
+    "start": st.just(("start",)),
+    "close": st.tuples(st.just("close"), rounds, st.sampled_from(["timeout", "skip", "all_answered"])),
+    "kick": st.tuples(st.just("kick"), player_index),
+    "lock": st.tuples(st.sampled_from(["lock", "unlock"])),
+    # `end` is rare, or most scripts would finish before much happened.
+    "next": st.integers(0, 29).map(lambda i: ("end",) if i == 0 else ("next",)),
+}
+# How often each command comes up. st.one_of drops repeated strategies, so each copy is a distinct `map`.
+OP_WEIGHTS = {"answer": 30, "close": 8, "next": 8, "start": 4, "join": 4, "resume": 2, "lock": 2, "kick": 1}
+ops = st.one_of(
+    *[OP_STRATEGIES[name].map(lambda op: op) for name, weight in OP_WEIGHTS.items() for _ in range(weight)]
+)
+
+# Mostly short waits (answers land inside the time limit), sometimes one past any deadline.
+delays = st.tuples(st.integers(0, 9), st.integers(0, 2_000), st.integers(0, 30_000)).map(
+    lambda t: t[2] if t[0] == 0 else t[1] if t[0] > 2 else 0
+)
+# Scripts open with a few joins (so later commands have players to act for), usually then `start`.
+scripts = st.tuples(
+    st.lists(
+        st.tuples(st.just(0), st.tuples(st.just("join"), st.one_of(st.sampled_from(FIRST_NAMES), nicknames))),
+        min_size=1,
+        max_size=6,
+    ),
+    st.integers(0, 3).map(lambda i: [] if i == 2 else [(0, ("start",))]),
+    # Several lists rather than one with a min_size: as long on average, but they shrink to nothing.
+    st.lists(st.lists(st.tuples(delays, ops), max_size=20), max_size=12),
+).map(lambda parts: parts[0] + parts[1] + [step for chunk in parts[2] for step in chunk])
+
+
+@st.composite
+def full_games(draw) -> tuple[QuizSpec, list[tuple[int, Any]]]:
+    """A game played to the end: joins, start, then per round answers, a close and two `next`s."""
+    quiz = draw(quizzes)
+    players = draw(st.integers(1, MAX_PLAYERS))
+    script: list[tuple[int, Any]] = [(0, ("join", f"P{i}")) for i in range(players)]
+    script.append((draw(delays), ("start",)))
+    # Many answers inside the first 500 ms, which score the full base: equal scores, shared ranks.
+    waits = st.one_of(st.just(0), st.integers(0, 6_000))
+    for _ in range(quiz.total_rounds):
+        for i in draw(st.permutations(range(players))):  # most players answer, in any order
+            if draw(st.integers(0, 4)):
+                script.append((draw(waits), ("answer", i, CURRENT, draw(payloads))))
+        extra = draw(st.lists(st.tuples(waits, player_index, payloads), max_size=3))  # duplicates, ghosts
+        script += [(dt, ("answer", pid, CURRENT, fields)) for dt, pid, fields in extra]
+        if draw(st.integers(0, 3)) == 0:
+            script.append((draw(st.integers(0, 60_000)), ("kick", draw(player_index))))
+        script.append(
+            (draw(delays), ("close", CURRENT, draw(st.sampled_from(["timeout", "skip", "all_answered"]))))
+        )
+        script.append((draw(delays), ("close", CURRENT, "skip")))  # acts only if the first was refused
+        if draw(st.integers(0, 3)) == 0:  # a kick after the close: the leaderboard must rank without them
+            script.append((0, ("kick", draw(player_index))))
+        script += [(draw(delays), ("next",)), (draw(delays), ("next",))]
+    return quiz, script
+
+
+# --- an independent model of the rules --------------------------------------------------------
+
+
+def oracle_correct(q: QuestionSpec, answer: dict[str, Any] | None) -> bool | str | None:
+    if q.kind == POLL:
+        return None
+    if answer is None:
+        return False
+    if q.kind == MULTI:
+        return set(answer["choices"]) == {ch.id for ch in q.choices if ch.correct}
+    if q.kind == TEXT:
+        fold = lambda s: " ".join(s.split()).casefold()  # noqa: E731
+        return fold(answer["text"]) in {fold(a) for a in q.accepted_answers}
+    if q.kind == SLIDER:
+        distance = abs(Fraction(answer["value"]) - Fraction(q.correct_value))
+        if abs(distance - Fraction(q.tolerance)) < Fraction(1, 10**6):
+            return EITHER  # on the boundary, up to float rounding: inclusive, but do not judge the last bit
+        return distance <= Fraction(q.tolerance)
+    return answer["choice"] in {ch.id for ch in q.choices if ch.correct}
+
+
+def oracle_points(q: QuestionSpec, response_ms: int, streak: int) -> int:
+    base = 1000 * q.points
+    if response_ms <= 500:
+        timed = base
+    else:
+        exact = base * (1 - Fraction(min(response_ms, q.time_limit_ms), q.time_limit_ms) / 2)
+        timed = math.floor(exact + Fraction(1, 2))
+    bonus = 0 if q.points == 0 else min(100 * (streak - 1), 500)
+    return timed + bonus
+
+
+def rank_among_active(state: GameState, score: int) -> int:
+    return 1 + sum(1 for p in state.active_players() if p.score > score)
+
+
+@dataclass
+class Checker:
+    quiz: QuizSpec
+    state: GameState
+    now: int = 1_700_000_000_000
+    joins: int = 0
+    accepted: set[tuple[str, int]] = field(default_factory=set)
+    # (player, round) -> (time, fields as submitted) of every accepted answer, kept apart from the state
+    submitted: dict[tuple[str, int], tuple[int, dict[str, Any]]] = field(default_factory=dict)
+    closed: set[int] = field(default_factory=set)
+    points: dict[str, int] = field(default_factory=dict)
+    steps: int = 0
+
+    # Commands ----------------------------------------------------------------------------------
+
+    def command(self, op: tuple) -> c.Command:
+        kind, *args = op
+        state = self.state
+        if kind == "join":
+            pid = f"p{self.joins}"
+            self.joins += 1
+            return c.Join(pid, args[0], f"tok-{pid}")
+        if kind == "resume":
+            return c.Resume(f"tok-{self.player(args[0])}")
+        if kind == "answer":
+            pid, round_no, fields = args
+            round_no = state.round if round_no == CURRENT else round_no
+            if fields in (RIGHT, WRONG):
+                q = self.quiz.question(round_no) if 1 <= round_no <= self.quiz.total_rounds else None
+                fields = {} if q is None else (right_answer(q) if fields == RIGHT else wrong_answer(q))
+            return c.SubmitAnswer(self.player(pid), round_no, fields)
+        if kind == "close":
+            round_no, reason = args
+            return c.Close(state.round if round_no == CURRENT else round_no, reason)
+        if kind == "kick":
+            return c.Kick(self.player(args[0]))
+        simple = {"start": c.Start, "next": c.Next, "lock": c.Lock, "unlock": c.Unlock, "end": c.End}
+        return simple[kind]()
+
+    def player(self, index: int) -> str:
+        """A player of the game (kicked ones included) by index, or an id nobody has for GHOST."""
+        ids = list(self.state.players)
+        return ids[index % len(ids)] if ids and index != GHOST else "ghost"
+
+    def run(self, script: list[tuple[int, tuple]]) -> None:
+        for delay, op in script:
+            self.now += delay
+            self.apply(self.command(op))
+
+    # One step and every invariant ----------------------------------------------------------------
+
+    def apply(self, cmd: c.Command) -> None:
+        before = self.state
+        snapshot = copy.deepcopy(before)
+        t = machine.step(before, cmd, self.now, self.quiz)
+        after = t.state
+        self.steps += 1
+        assert before == snapshot, f"{cmd} mutated the state it was given"
+
+        refused = [ev for ev in t.events if isinstance(ev, e.Refused)]
+        if refused:
+            assert t.events == refused[:1], "a refusal comes alone"
+            assert after == snapshot, f"refused {cmd} changed the state"
+            self.check_refusal(cmd, refused[0], before)
+        rejected_acks = [ev for ev in t.events if isinstance(ev, e.AnswerAcked) and not ev.accepted]
+        if rejected_acks:
+            assert t.events == rejected_acks and after == snapshot
+
+        old_pos, new_pos = before.position(), after.position()
+        assert new_pos >= old_pos, f"{cmd} moved the game back: {old_pos} -> {new_pos}"
+        if (after.phase, after.round) != (before.phase, before.round):
+            assert new_pos > old_pos
+
+        revealed_now: set[int] = set()
+        for ev in t.events:
+            self.check_event(ev, cmd, before, after, revealed_now)
+
+        self.check_state(after)
+        self.state = after
+
+    def check_refusal(self, cmd: c.Command, refused: e.Refused, before: GameState) -> None:
+        if refused.code == "early":
+            assert isinstance(cmd, c.Close) and cmd.reason == "timeout" and self.now < before.deadline
+        if refused.code == "stale":
+            assert isinstance(cmd, c.Close)
+            assert before.phase != QUESTION or cmd.round != before.round
+        if isinstance(cmd, c.Close) and before.phase == QUESTION and cmd.round == before.round:
+            assert refused.code in ("early", "not_all_answered")
+        if refused.close_code is not None:
+            assert (refused.code, refused.close_code) == ("forbidden", 4003)
+
+    def check_event(
+        self, ev: e.Event, cmd: c.Command, before: GameState, after: GameState, revealed_now: set[int]
+    ) -> None:
+        # Only a reveal, and the results that follow it in the same step, may tell what was right.
+        if isinstance(ev, e.Revealed):
+            revealed_now.add(ev.round)
+        elif isinstance(ev, e.RoundScored):
+            assert ev.round in revealed_now, "results before the reveal"
+        else:
+            for frame in frames_of(ev):
+                assert not secret_keys_in(frame), (cmd, frame)
+
+        if isinstance(ev, e.AnswerAcked) and ev.accepted:
+            assert isinstance(cmd, c.SubmitAnswer)
+            key = (cmd.player_id, cmd.round)
+            assert key not in self.accepted, f"answer counted twice: {key}"
+            assert cmd.round not in self.closed, "answer accepted after the round closed"
+            assert before.phase == QUESTION and before.round == cmd.round
+            assert self.now <= before.deadline, "answer accepted after the deadline"
+            assert not before.players[cmd.player_id].kicked
+            self.accepted.add(key)
+            self.submitted[key] = (self.now, cmd.answer)
+
+        elif isinstance(ev, e.AnswerCounted):
+            active = {p.id for p in after.active_players()}
+            assert ev.round == after.round
+            assert ev.players == len(active)
+            assert ev.answered == sum(1 for pid in after.answers if pid in active)
+
+        elif isinstance(ev, e.Revealed):
+            assert isinstance(cmd, c.Close) and before.phase == QUESTION and ev.round == before.round
+            assert ev.round not in self.closed, "a round closed twice"
+            if cmd.reason == "timeout":
+                assert self.now >= before.deadline
+            if cmd.reason == "all_answered":
+                assert machine.everyone_answered(before)
+            active = {p.id for p in before.active_players()}
+            assert ev.players == len(active)
+            assert ev.answered == sum(1 for pid in before.answers if pid in active)
+            if isinstance(ev.distribution, dict) and self.quiz.question(ev.round).kind != TEXT:
+                counted = [before.answers[pid].answer for pid in before.answers if pid in active]
+                per_answer = [len(a["choices"]) if "choices" in a else 1 for a in counted]
+                assert sum(ev.distribution.values()) == sum(per_answer)
+            self.closed.add(ev.round)
+
+        elif isinstance(ev, e.RoundScored):
+            q = self.quiz.question(ev.round)
+            assert set(ev.results) == {p.id for p in before.active_players()}
+            for pid, row in ev.results.items():
+                was = before.players[pid]
+                answer = before.answers.get(pid)
+                at_ms, fields = self.submitted.get((pid, ev.round), (None, None))
+                assert (answer is None) == (fields is None), "the state lost or invented an answer"
+                assert answer is None or answer.at_ms == at_ms
+                assert row.answer == answer
+                right = oracle_correct(q, fields)
+                if right == EITHER:
+                    assert row.correct in (True, False)
+                    right = row.correct
+                assert row.correct == right, (q.kind, answer, row)
+                if right is None:
+                    assert (row.points, row.streak) == (0, was.streak)
+                elif right is False:
+                    assert (row.points, row.streak) == (0, 0)
+                else:
+                    assert row.streak == was.streak + 1
+                    assert row.points == oracle_points(q, at_ms - before.opens_at, row.streak)
+                self.points[pid] = self.points.get(pid, 0) + row.points
+                assert row.score == self.points[pid] == after.players[pid].score
+                assert row.rank == rank_among_active(after, row.score)
+                assert after.players[pid].rank == row.rank and after.players[pid].streak == row.streak
+
+        elif isinstance(ev, e.LeaderboardShown):
+            active = after.active_players()
+            assert ev.players == len(active) and len(ev.top) == min(10, len(active))
+            scores = [row["score"] for row in ev.top]
+            assert scores == sorted(scores, reverse=True)
+            assert scores == sorted((p.score for p in active), reverse=True)[: len(scores)]
+            for row in ev.top:
+                assert row["rank"] == rank_among_active(after, row["score"])
+
+        elif isinstance(ev, e.GameFinished):
+            active = after.active_players()
+            assert after.phase == FINISHED and ev.players == len(active)
+            assert len(ev.podium) == min(3, len(active))
+            assert [row["score"] for row in ev.podium] == sorted((p.score for p in active), reverse=True)[:3]
+            for row in ev.podium:
+                assert row["rank"] == rank_among_active(after, row["score"])
+
+        elif isinstance(ev, e.FinalStandings):
+            assert set(ev.standings) == {p.id for p in after.active_players()}
+            for pid, (score, rank) in ev.standings.items():
+                assert score == self.points.get(pid, 0)
+                assert rank == rank_among_active(after, score) == after.players[pid].rank
+
+        elif isinstance(ev, e.QuestionOpened):
+            assert after.phase == QUESTION and ev.round == after.round and after.answers == {}
+            assert ev.opens_at == self.now
+            assert ev.deadline == self.now + self.quiz.question(ev.round).time_limit_ms
+
+        elif isinstance(ev, e.Welcome):
+            assert not secret_keys_in(ev.game)
+            assert ev.game["phase"] == after.phase
+
+    def check_state(self, state: GameState) -> None:
+        for pid, p in state.players.items():
+            assert p.score == self.points.get(pid, 0), f"{pid}'s score is not the sum of their results"
+        keys = [p.nickname.casefold() for p in state.players.values()]
+        assert len(keys) == len(set(keys)), "two players share a nickname"
+        if state.phase == QUESTION:
+            for pid, a in state.answers.items():
+                assert a.player_id == pid and a.round == state.round
+                assert state.opens_at <= a.at_ms <= state.deadline
+                assert (pid, state.round) in self.accepted
+
+
+# --- properties -------------------------------------------------------------------------------
+
+
+@SETTINGS
+@given(quiz=quizzes, script=scripts)
+def test_random_command_scripts_keep_every_invariant(quiz, script):
+    checker = Checker(quiz, new_state(quiz))
+    checker.run(script)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(game=full_games())
+def test_full_games_keep_every_invariant_and_finish(game):
+    quiz, script = game
+    checker = Checker(quiz, new_state(quiz))
+    checker.run(script)
+    assert checker.state.phase == FINISHED
+    assert checker.closed == set(range(1, quiz.total_rounds + 1))
