@@ -26,7 +26,16 @@ def client() -> aioredis.Redis:
     loop = asyncio.get_running_loop()
     conn = _async_clients.get(loop)
     if conn is None:
-        conn = aioredis.Redis.from_url(settings.REDIS_URL, decode_responses=True, health_check_interval=30)
+        # A burst (a whole room answering at once) must wait for a free connection, not fail: redis-py's
+        # default pool raises MaxConnectionsError past 100 commands in flight.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            settings.REDIS_URL,
+            decode_responses=True,
+            health_check_interval=30,
+            max_connections=settings.REDIS_MAX_CONNECTIONS,
+            timeout=settings.REDIS_POOL_TIMEOUT,
+        )
+        conn = aioredis.Redis(connection_pool=pool)
         _async_clients[loop] = conn
     return conn
 
