@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from channels.db import database_sync_to_async as sync_to_async
 from rest_framework.authtoken.models import Token
@@ -237,3 +239,19 @@ def reveal_time_ms() -> int:
     from rooms.game_records import now_ms
 
     return now_ms()
+
+
+async def test_a_burst_of_answers_waits_for_redis_connections_instead_of_failing():
+    """150 answers in flight at once in one worker: more than the Redis pool holds, none may fail."""
+    from rooms import services
+    from rooms.game import commands as c
+
+    host, quiz, game, token = await setup_game(time_limit=30)
+    welcomes = await asyncio.gather(*(services.game_join(game.pin, f"p{i}") for i in range(151)))
+    assert all(w[0].type == "welcome" for w in welcomes)
+    await services.game_host_command(game.pin, c.Start())
+    choice = await sync_to_async(lambda: quiz.questions.order_by("order").first().choices.first().id)()
+    acks = await asyncio.gather(
+        *(services.game_answer(game.pin, w[0].player_id, 1, {"choice": choice}) for w in welcomes[:150])
+    )
+    assert [a[0].accepted for a in acks] == [True] * 150
