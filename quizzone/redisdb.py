@@ -97,6 +97,11 @@ def results_key(pin: str, round_no: int) -> str:
     return game_key(pin, f"res:{round_no}")
 
 
+def frames_key(pin: str) -> str:
+    """The last `reveal`, `leaderboard` and `finished` frames, for snapshots on (re)connect."""
+    return game_key(pin, "frames")
+
+
 def gate_key(pin: str, name: str) -> str:
     return game_key(pin, f"gate:{name}")
 
@@ -137,6 +142,7 @@ def worker_key(worker_id: str) -> str:
 
 def game_keys(pin: str, total_rounds: int) -> list[str]:
     fixed = [meta_key(pin), quiz_key(pin), players_key(pin), nicks_key(pin), tokens_key(pin), roster_key(pin)]
+    fixed += [frames_key(pin)]
     fixed += [chat_log_key(pin), chat_seq_key(pin), chat_muted_key(pin), chat_deleted_key(pin)]
     rounds = [k for r in range(1, total_rounds + 1) for k in (answers_key(pin, r), results_key(pin, r))]
     return fixed + rounds

@@ -13,6 +13,7 @@ import logging
 import secrets
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 
 from channels.db import database_sync_to_async
 
@@ -25,7 +26,7 @@ from .game import commands as c
 from .game import events as e
 from .game.machine import Transition, nickname_problem, snapshot, step
 from .game.quiz import QuizSpec
-from .game.state import QUESTION, GameState
+from .game.state import FINISHED, LEADERBOARD, QUESTION, REVEAL, GameState
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,47 @@ async def game_resume(pin: str, token: object) -> list[e.Event]:
     if player_id is None:
         return [e.Refused("bad_token", "unknown or expired token")]
     loaded = await store.load_player(pin, player_id)
-    return step(loaded.state, c.Resume(token), now_ms(), await quiz_for(pin)).events
+    events = step(loaded.state, c.Resume(token), now_ms(), await quiz_for(pin)).events
+    return [await _with_replay(pin, loaded, ev) if isinstance(ev, e.Welcome) else ev for ev in events]
+
+
+async def _with_replay(pin: str, loaded: store.Loaded, welcome: e.Welcome) -> e.Welcome:
+    """Adds to a resumed player's snapshot what the room last saw and the player's own last frame."""
+    game = {**welcome.game, **await _room_replay(pin, loaded.state.phase)}
+    player = loaded.state.players[welcome.player_id]
+    if loaded.state.phase in (REVEAL, LEADERBOARD):
+        row = await store.result_row(pin, loaded.state.round, player.id)
+        if row is not None:
+            correct, points, _ = row
+            game["result"] = {
+                "type": "result",
+                "round": loaded.state.round,
+                "correct": bool(correct),
+                "points": points,
+                "score": player.score,
+                "rank": player.rank,
+                "streak": player.streak,
+                "poll": correct is None,
+            }
+    elif loaded.state.phase == FINISHED:
+        game["final"] = {
+            "type": "final",
+            "score": player.score,
+            "rank": player.rank,
+            "players": loaded.active,
+        }
+    return replace(welcome, game=game)
+
+
+async def _room_replay(pin: str, phase: str) -> dict:
+    """The room frames a (re)connecting client needs to draw the current screen."""
+    wanted = {REVEAL: ("reveal",), LEADERBOARD: ("reveal", "leaderboard"), FINISHED: ("finished",)}.get(
+        phase, ()
+    )
+    if not wanted:
+        return {}
+    frames = await store.frames_get(pin)
+    return {name: json.loads(frames[name]) for name in wanted if name in frames}
 
 
 async def game_answer(pin: str, player_id: str, round_no: int, fields: dict) -> list[e.Event]:
@@ -202,7 +243,7 @@ async def _emit(pin: str, loaded: store.Loaded, t: Transition, quiz: QuizSpec) -
             if loaded.state.phase == "lobby":
                 await database_sync_to_async(game_records.game_status_set)(pin, "running")
         elif isinstance(ev, e.Revealed):
-            await broadcast.send_frame(group, ev.frame())
+            await _send_and_keep(pin, "reveal", ev.frame())
             await store.deadline_remove(pin, ev.round)
             metrics.ROUND_CLOSE_LATENESS.observe(max(0, now_ms() - loaded.state.deadline) / 1000)
         elif isinstance(ev, e.RoundScored):
@@ -222,7 +263,7 @@ async def _emit(pin: str, loaded: store.Loaded, t: Transition, quiz: QuizSpec) -
                 group, {"type": "final", "players": ev.players}, ["score", "rank"], rows
             )
         elif isinstance(ev, e.GameFinished):
-            await broadcast.send_frame(group, ev.frame())
+            await _send_and_keep(pin, "finished", ev.frame())
             if loaded.state.phase == QUESTION:
                 await store.deadline_remove(pin, loaded.state.round)
             await game_results_persist(pin, t.state, quiz)
@@ -238,8 +279,17 @@ async def _emit(pin: str, loaded: store.Loaded, t: Transition, quiz: QuizSpec) -
             )
             await store.roster_remove(pin, ev.nickname)
             await _lobby_changed(pin)
+        elif isinstance(ev, e.LeaderboardShown):
+            await _send_and_keep(pin, "leaderboard", ev.frame())
         elif ev.audience == e.ROOM:
             await broadcast.send_frame(group, ev.frame())
+
+
+async def _send_and_keep(pin: str, name: str, frame: dict) -> None:
+    """Broadcasts a room frame and keeps its text, so a client that (re)connects later can draw it."""
+    text = broadcast.encode(frame)
+    await store.frame_keep(pin, name, text)
+    await broadcast.send_text(broadcast.game_group(pin), text)
 
 
 async def _lobby_changed(pin: str) -> None:
@@ -279,7 +329,7 @@ async def game_results_persist(pin: str, state, quiz: QuizSpec) -> None:
 async def host_snapshot(pin: str) -> dict:
     loaded = await store.load_full(pin)
     quiz = await quiz_for(pin)
-    snap = snapshot(loaded.state, quiz, None)
+    snap = {**snapshot(loaded.state, quiz, None), **await _room_replay(pin, loaded.state.phase)}
     players = sorted(loaded.state.players.values(), key=lambda p: p.joined_at)
     return {
         "type": "host_welcome",

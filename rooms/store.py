@@ -266,6 +266,22 @@ async def transition_commit(
     return int(reply[1])
 
 
+async def frame_keep(pin: str, name: str, text: str) -> None:
+    conn = r.client()
+    async with conn.pipeline(transaction=True) as pipe:
+        await pipe.hset(r.frames_key(pin), name, text).expire(r.frames_key(pin), ttl()).execute()
+
+
+async def frames_get(pin: str) -> dict[str, str]:
+    return await r.client().hgetall(r.frames_key(pin))
+
+
+async def result_row(pin: str, round_no: int, player_id: str) -> list | None:
+    """[correct, points, response_ms] of a player's closed round, or None."""
+    raw = await r.client().hget(r.results_key(pin, round_no), player_id)
+    return json.loads(raw) if raw else None
+
+
 async def roster_remove(pin: str, nickname: str) -> None:
     await r.client().lrem(r.roster_key(pin), 1, nickname)
 

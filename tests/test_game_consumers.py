@@ -255,3 +255,34 @@ async def test_a_burst_of_answers_waits_for_redis_connections_instead_of_failing
         *(services.game_answer(game.pin, w[0].player_id, 1, {"choice": choice}) for w in welcomes[:150])
     )
     assert [a[0].accepted for a in acks] == [True] * 150
+
+
+async def test_reconnecting_in_reveal_leaderboard_and_finished_shows_the_same_screen(celery_worker):
+    host, quiz, game, token = await setup_game()
+    hsock = await host_socket(game.pin, token)
+    ann, welcome = await player(game.pin, "ann")
+    await hsock.send({"type": "start"})
+    question = await ann.expect("question")
+    await ann.send({"type": "answer", "round": 1, **await sync_to_async(correct_answer)(question, quiz)})
+    reveal = await ann.expect("reveal")
+    result = await ann.expect("result")
+
+    async def resumed() -> dict:
+        sock = await Socket(f"/ws/play/{game.pin}/").connect()
+        await sock.send({"type": "resume", "token": welcome["token"]})
+        return (await sock.expect("welcome"))["game"]
+
+    snap = await resumed()
+    assert snap["phase"] == "reveal" and snap["reveal"] == reveal and snap["result"] == result
+    await hsock.send({"type": "next"})
+    board = await ann.expect("leaderboard")
+    snap = await resumed()
+    assert snap["phase"] == "leaderboard" and snap["leaderboard"] == board and snap["reveal"] == reveal
+    host_again = Socket(f"/ws/host/{game.pin}/", [(b"authorization", f"Token {token}".encode())])
+    host_snap = (await (await host_again.connect()).expect("host_welcome"))["game"]
+    assert host_snap["leaderboard"] == board and host_snap["reveal"] == reveal
+    await hsock.send({"type": "end"})
+    finished = await ann.expect("finished")
+    final = await ann.expect("final")
+    snap = await resumed()
+    assert snap["phase"] == "finished" and snap["finished"] == finished and snap["final"] == final
