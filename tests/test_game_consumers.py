@@ -286,3 +286,16 @@ async def test_reconnecting_in_reveal_leaderboard_and_finished_shows_the_same_sc
     final = await ann.expect("final")
     snap = await resumed()
     assert snap["phase"] == "finished" and snap["finished"] == finished and snap["final"] == final
+
+
+@pytest.mark.parametrize("origin", [None, b"http://evil.example"])
+async def test_handshake_without_an_allowed_origin_is_refused(origin):
+    from channels.testing import WebsocketCommunicator
+
+    from quizzone.asgi import application
+
+    host, quiz, game, token = await setup_game()
+    headers = [(b"origin", origin)] if origin else []
+    comm = WebsocketCommunicator(application, f"/ws/play/{game.pin}/", headers=headers)
+    connected, _ = await comm.connect(timeout=5)
+    assert connected is False
