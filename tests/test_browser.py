@@ -96,6 +96,9 @@ def test_a_whole_game_in_the_browser(
         expect(host.locator("#view-finished .podium-name")).to_have_text(["ann", "cy", "bob"])
         expect(ann.locator("#final-text")).to_contain_text("#1 of 3")
         expect(bob.locator("#final-text")).to_contain_text("#3 of 3")
+        ann.reload()  # the finished snapshot replays the podium and the final line with its player count
+        expect(ann.locator("#final-text")).to_contain_text("#1 of 3")
+        expect(ann.locator("#view-final .podium-name")).to_have_text(["ann", "cy", "bob"])
 
         host.click("#results-link")
         results_check(host, pin, tmp_path)
@@ -144,6 +147,28 @@ def round_one(host: Page, ann: Page, bob: Page, cy: Page) -> None:
     expect(bob.locator("#fb-headline")).to_have_text("Wrong")
     expect(bob.locator("#fb-details")).to_contain_text("Correct answer: Paris")
     assert b.score(ann) > 500 and b.score(bob) == 0
+    reloads_during_the_reveal_show_the_same_screens(host, ann, bob)
+
+
+def reloads_during_the_reveal_show_the_same_screens(host: Page, ann: Page, bob: Page) -> None:
+    """The welcome snapshots replay the reveal (and each player's result): a reload redraws them."""
+    points = ann.locator("#fb-details li").first.inner_text()
+    assert re.fullmatch(r"\+\d+ points", points)
+    for page in (host, ann, bob):
+        page.reload()
+    expect(host.locator("#host-app")).to_have_attribute("data-socket", "open")
+    expect(host.locator("#view-reveal")).to_be_visible()
+    expect(host.locator("#reveal-title")).to_have_text("Capital of France?")
+    expect(host.locator("#reveal-chart .chart-row.is-correct .chart-label")).to_have_text(["Paris✓"])
+    expect(host.locator("#reveal-chart .chart-count")).to_have_text(["2", "1", "0"])
+    expect(host.locator("#reveal-chart .chart-bar")).to_have_count(3)
+    expect(host.locator("#btn-next")).to_be_visible()
+    expect(ann.locator("#view-feedback")).to_have_attribute("data-result", "correct")
+    expect(ann.locator("#fb-headline")).to_have_text("Correct!")
+    expect(ann.locator("#fb-details li").first).to_have_text(points)
+    expect(bob.locator("#fb-headline")).to_have_text("Wrong")
+    expect(bob.locator("#fb-details")).to_contain_text("Correct answer: Paris")
+    expect(bob.locator("#fb-details")).to_contain_text("of 3")
 
 
 def next_question(host: Page) -> None:

@@ -97,12 +97,33 @@ function onWelcome(frame) {
   setPhase(game.phase);
   if (game.phase === "question" && game.question) onQuestion(game.question, frame.answered, roster.size);
   else if (game.phase === "reveal" || game.phase === "leaderboard") {
-    fill($("#reveal-title"), t("round_closed", { round: game.round }));
-    fill($("#reveal-chart"));
-    fill($("#reveal-note"));
-    showView(views, "view-reveal");
-  } else if (game.phase === "finished") showView(views, "view-finished");
-  else showView(views, "view-lobby");
+    // The snapshot replays the room's last frames: draw them as a live console would have.
+    if (question?.round !== game.round) question = storedQuestion(game.round);
+    if (game.reveal) onReveal(game.reveal);
+    else {
+      fill($("#reveal-title"), t("round_closed", { round: game.round }));
+      fill($("#reveal-chart"));
+      fill($("#reveal-note"));
+      showView(views, "view-reveal");
+    }
+    if (game.leaderboard) onLeaderboard(game.leaderboard);
+    setPhase(game.phase);
+  } else if (game.phase === "finished") {
+    if (game.finished) onFinished(game.finished);
+    else showView(views, "view-finished");
+  } else showView(views, "view-lobby");
+}
+
+// The reveal frame names choices by id only: the question (texts, shapes) is kept across a reload.
+const questionKey = `qz:host-question:${pin}`;
+
+function storedQuestion(round) {
+  try {
+    const stored = JSON.parse(sessionStorage.getItem(questionKey));
+    return stored?.round === round ? stored : null;
+  } catch {
+    return null;
+  }
 }
 
 // --- players -----------------------------------------------------------------------------------
@@ -161,6 +182,7 @@ function kick(nickname) {
 
 function onQuestion(frame, answered, players) {
   question = frame;
+  sessionStorage.setItem(questionKey, JSON.stringify(frame));
   setPhase("question");
   fill($("#q-round"), t("round_of", { round: frame.round, total: frame.total_rounds }));
   fill($("#q-text"), frame.text);

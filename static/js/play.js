@@ -21,7 +21,14 @@ const pin = cfg.pin;
 const app = document.getElementById("play-app");
 
 // Per-PIN session storage: survives a reload of this tab, not shared with other tabs.
-const keys = { token: `qz:token:${pin}`, nickname: `qz:nickname:${pin}`, me: `qz:me:${pin}` };
+const keys = {
+  token: `qz:token:${pin}`,
+  nickname: `qz:nickname:${pin}`,
+  me: `qz:me:${pin}`,
+  // The question and whether it was answered, for a reload during its reveal (frames carry ids only).
+  question: `qz:question:${pin}`,
+  answered: `qz:answered:${pin}`,
+};
 const session = {
   get: (key) => sessionStorage.getItem(key),
   set: (key, value) => (value ? sessionStorage.setItem(key, value) : sessionStorage.removeItem(key)),
@@ -133,13 +140,37 @@ function applySnapshot(game) {
   $("#lobby-locked").hidden = !game.locked;
   if (game.phase === "lobby") return showLobby();
   if (game.phase === "question" && game.question) return onQuestion(game.question, !!game.answered);
-  if (game.phase === "finished") return showFinal(t("final_short", { rank: game.rank, score: game.score ?? 0 }));
-  // Between rounds: the result was already delivered, show where the player stands.
+  if (game.phase === "finished") {
+    // The snapshot replays the podium and the player's own final line.
+    if (game.finished) onFinished(game.finished);
+    if (game.final) return onFinal(game.final);
+    return showFinal(t("final_short", { rank: game.rank, score: game.score ?? 0 }));
+  }
+  if (game.reveal || game.result || game.leaderboard) {
+    // Between rounds: replay what the room (and this player) last saw, as a live page would have.
+    restoreQuestion(game.round);
+    if (game.reveal) onReveal(game.reveal);
+    if (game.result) onResult(game.result);
+    if (game.leaderboard) onLeaderboard(game.leaderboard);
+    return;
+  }
+  // Between rounds without replayed frames: show where the player stands.
   feedback("waiting", t("round_closed", { round: game.round }), [
     t("score", { score: me.score }),
     me.rank ? `#${me.rank}` : "",
     t("get_ready"),
   ]);
+}
+
+function restoreQuestion(round) {
+  if (question?.round === round) return;
+  try {
+    const stored = JSON.parse(session.get(keys.question));
+    question = stored?.round === round ? stored : null;
+  } catch {
+    question = null;
+  }
+  answered = session.get(keys.answered) === String(round);
 }
 
 function onError(frame) {
@@ -220,6 +251,8 @@ function onQuestion(frame, alreadyAnswered) {
   question = frame;
   answered = alreadyAnswered;
   reveal = null;
+  session.set(keys.question, JSON.stringify(frame));
+  session.set(keys.answered, alreadyAnswered ? String(frame.round) : null);
   fill($("#q-round"), t("round_of", { round: frame.round, total: frame.total_rounds }));
   fill($("#q-text"), frame.text);
   $("#answer-status").textContent = alreadyAnswered ? t("answer_sent") : "";
@@ -238,6 +271,7 @@ function submit(fields) {
   if (!question || answered) return false;
   if (!socket.send({ type: "answer", round: question.round, ...fields })) return false;
   answered = true;
+  session.set(keys.answered, String(question.round));
   setAnswerEnabled(false);
   $("#answer-status").textContent = t("answer_sent");
   return true;
@@ -256,6 +290,7 @@ function onAnswerAck(frame) {
   }
   if (frame.reason === "invalid") {
     answered = false;
+    session.set(keys.answered, null);
     setAnswerEnabled(true);
     $("#answer-status").textContent = t("answer_refused");
     return;
