@@ -207,7 +207,8 @@ def test_resume_snapshot_shows_score_rank_and_streak():
     snap = one(g.do(c.Resume(f"tok-{a}")), e.Welcome).game
     assert snap["phase"] == REVEAL
     assert (snap["score"], snap["rank"], snap["streak"]) == (1000, 1, 1)
-    assert "question" not in snap
+    assert snap["question"]["round"] == 1 and "answered" not in snap  # the public frame, to label the reveal
+    assert "correct" not in snap["question"]
     snap_b = one(g.do(c.Resume(f"tok-{b}")), e.Welcome).game
     assert (snap_b["score"], snap_b["rank"], snap_b["streak"]) == (0, 2, 0)
 

@@ -64,10 +64,10 @@ def snapshot(state: GameState, quiz: QuizSpec, player: Player | None) -> dict[st
     }
     if player is not None:
         snap.update(score=player.score, rank=player.rank, streak=player.streak)
-    if state.phase == QUESTION:
+    if state.phase in (QUESTION, REVEAL, LEADERBOARD):  # the public frame: never the right answer
         snap["question"] = question_frame(state, quiz)
-        if player is not None:
-            snap["answered"] = player.id in state.answers
+    if state.phase == QUESTION and player is not None:
+        snap["answered"] = player.id in state.answers
     return snap
 
 
