@@ -168,8 +168,13 @@ async def game_answer(pin: str, player_id: str, round_no: int, fields: dict) -> 
     metrics.ANSWERS.labels("accepted").inc()
     await _answer_count_changed(pin, round_no)
     if answered >= active:
-        asyncio.get_running_loop().create_task(_close_quietly(pin, round_no, "all_answered"))
+        task = asyncio.get_running_loop().create_task(_close_quietly(pin, round_no, "all_answered"))
+        _background.add(task)  # the loop keeps only a weak reference to a task
+        task.add_done_callback(_background.discard)
     return [ack]
+
+
+_background: set[asyncio.Task] = set()
 
 
 async def _close_quietly(pin: str, round_no: int, reason: str) -> None:
