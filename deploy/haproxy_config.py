@@ -16,6 +16,8 @@ defaults
     timeout server 60s
     timeout tunnel 1h
     timeout client-fin 5s
+    # a busy worker may answer /readyz slowly; only a worker that cannot answer at all is taken out
+    timeout check 2s
 
 frontend quizzone
     bind {bind}:{port}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import redis
@@ -25,9 +26,15 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"status": "ok"})
 
 
+@functools.lru_cache(maxsize=4)
+def _probe_client(url: str) -> redis.Redis:
+    """One client per URL for the probes: the load balancer asks every half second."""
+    return redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+
+
 def _redis_ok() -> bool:
     try:
-        return bool(redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1).ping())
+        return bool(_probe_client(settings.REDIS_URL).ping())
     except redis.RedisError:
         return False
 
