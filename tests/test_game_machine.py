@@ -80,6 +80,7 @@ def test_join_welcomes_with_a_lobby_snapshot():
     assert "question" not in game and "answered" not in game
     joined = one(events, e.PlayerJoined)
     assert (joined.player_id, joined.nickname) == ("p1", "Alice")
+    assert joined.audience == e.LOBBY and welcome.audience == e.SENDER
     assert g.state.players["p1"].nickname == "Alice"
     assert g.state.players["p1"].joined_at == g.now
 
@@ -1004,3 +1005,26 @@ def test_transition_changed_is_false_only_for_refusals():
     g = Game()
     t = machine.step(g.state, c.Next(), 0, g.quiz)
     assert t.changed is False and t.state is g.state
+
+
+def test_kick_is_refused_after_the_game_finished():
+    g = Game()
+    pid = g.join("Alice")
+    g.do(c.End())
+    assert refused_code(g.do(c.Kick(pid))) == "invalid"
+
+
+def test_a_kick_recomputes_the_others_ranks():
+    g, (a, b) = started("Alice", "Bob")
+    g.answer(a, right_answer(g.current_question()))
+    g.close("skip")
+    assert g.state.players[b].rank == 2
+    g.do(c.Kick(a))
+    assert g.state.players[b].rank == 1  # a resume snapshot must not say "rank 2" to the only player left
+
+
+@pytest.mark.parametrize("nickname", ["a\u2028b", "\u3164", "x\u3164", "\u2800"])
+def test_nicknames_with_separators_or_blank_fillers_are_invalid(nickname):
+    g = Game()
+    events = g.do(c.Join("p1", nickname, "tok-p1"))
+    assert refused_code(events) == "invalid"

@@ -84,13 +84,17 @@ def question_frame(state: GameState, quiz: QuizSpec) -> dict[str, Any]:
 # --- players ---------------------------------------------------------------------------------
 
 
+INVISIBLE_CATEGORIES = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+BLANK_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")  # Hangul fillers, braille blank: look empty
+
+
 def nickname_problem(nickname: Any) -> str | None:
     if not isinstance(nickname, str):
         return "nickname must be a string"
     trimmed = nickname.strip()
     if not 1 <= len(trimmed) <= NICKNAME_MAX:
         return f"nickname must be 1 to {NICKNAME_MAX} characters after trimming"
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in trimmed):
+    if any(unicodedata.category(ch) in INVISIBLE_CATEGORIES or ch in BLANK_FILLERS for ch in trimmed):
         return "nickname may not contain control or invisible characters"
     return None
 
@@ -127,12 +131,17 @@ def _resume(state: GameState, cmd: c.Resume, now: int, quiz: QuizSpec) -> Transi
 
 
 def _kick(state: GameState, cmd: c.Kick, now: int, quiz: QuizSpec) -> Transition:
+    if state.phase == FINISHED:
+        return refuse(state, "invalid", "the game is over")
     player = state.players.get(cmd.player_id)
     if player is None or player.kicked:
         return refuse(state, "invalid", "no such player")
-    kicked = replace(player, kicked=True)
-    new = replace(state, players={**state.players, player.id: kicked})
-    return Transition(new, [e.PlayerKicked(player.id, player.nickname)])
+    players = {**state.players, player.id: replace(player, kicked=True)}
+    # The others' ranks no longer count the kicked player.
+    active = [p for p in players.values() if not p.kicked]
+    ranks = ranks_for({p.id: p.score for p in active})
+    players.update({p.id: replace(p, rank=ranks[p.id]) for p in active if p.rank != ranks[p.id]})
+    return Transition(replace(state, players=players), [e.PlayerKicked(player.id, player.nickname)])
 
 
 def _lock(state: GameState, cmd: c.Lock | c.Unlock, now: int, quiz: QuizSpec) -> Transition:
