@@ -8,7 +8,7 @@ from a few client processes, then measures two paths with the same members and t
 
   say     members send `say` frames: consumer, text cleaning, flood-limit and append scripts, publish;
   raw     the baseline: this process publishes the same frames straight to the chat group with
-          channel-layer group_send (quizzone.broadcast.send_text), skipping the whole say path.
+          channel-layer group_send (realtime.broadcast.send_text), skipping the whole say path.
 
 Each message carries its send time (CLOCK_MONOTONIC, shared by every process on the machine); every
 member records send -> receive. Prints deliveries per second, p50/p99/max latency and the server's CPU
@@ -88,8 +88,8 @@ def game_prepare() -> str:
     call_command("migrate", verbosity=0, interactive=False)
     from django.contrib.auth.models import User
 
-    from rooms.game_records import game_create
-    from rooms.models import Choice, Question, Quiz
+    from quizzes.models import Choice, Question, Quiz
+    from rooms.services import game_create
 
     host = User.objects.create_user("benchhost", password=uuid.uuid4().hex, is_staff=True)
     quiz = Quiz.objects.create(owner=host, title="Bench")
@@ -156,7 +156,7 @@ def redis_cleanup(prefix: str) -> int:
 
 async def raw_publish(pin: str, tag: str, t0: int, messages: int, rate: float) -> None:
     """The baseline: the same frames published straight to the chat group, on the same schedule."""
-    from quizzone import broadcast
+    from realtime import broadcast
 
     group = broadcast.chat_group(pin)
     await broadcast.send_text(f"{group}.warmup", "{}")  # opens the Redis connection before the clock starts

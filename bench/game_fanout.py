@@ -3,7 +3,7 @@ message per round, which each process renders into a frame per local player).
 
     .venv/bin/python bench/game_fanout.py --players 1000 [--rounds 5] [--clients 3]
 
-Starts its own worker (`python -m quizzone.serve`, one daphne process) and a Celery worker (threads pool,
+Starts its own worker (`python -m realtime.serve`, one daphne process) and a Celery worker (threads pool,
 embedded beat) on 127.0.0.1, with its own Redis key prefix and a throwaway SQLite file under /tmp. Creates a
 host, a quiz of single-choice questions and a game through the ORM, connects the host over /ws/host/<pin>/
 (DRF token) and N players over /ws/play/<pin>/ (`join`) from a few client processes, then plays R rounds:
@@ -19,7 +19,7 @@ still receives both frames and is measured like the others.
 
 After the game rounds the same two fan-outs are repeated without a round close: this process publishes a
 copy of the `reveal` text and a `result` table of the same shape straight to the game's group
-(quizzone.broadcast), so the server does the hub fan-out and nothing else.
+(realtime.broadcast), so the server does the hub fan-out and nothing else.
 
 Clock: time.time() in every process (one machine). Server CPU: utime+stime from /proc/<pid>/stat, sampled
 every few ms by a thread here; a path's CPU is the difference over its window (skip or publish -> last
@@ -105,8 +105,8 @@ def game_prepare(rounds: int, time_limit: int) -> tuple[str, str]:
     from django.contrib.auth.models import User
     from rest_framework.authtoken.models import Token
 
-    from rooms.game_records import game_create
-    from rooms.models import Choice, Question, Quiz
+    from quizzes.models import Choice, Question, Quiz
+    from rooms.services import game_create
 
     host = User.objects.create_user("benchhost", password=uuid.uuid4().hex, is_staff=True)
     quiz = Quiz.objects.create(owner=host, title="Bench fan-out")
@@ -137,7 +137,7 @@ def server_start(env: dict[str, str], tmp: Path) -> tuple[subprocess.Popen, int]
     """One worker as production runs it (tests/processes.py serve_start): daphne + registration."""
     port = free_port()
     log = tmp / "serve.log"
-    args = [sys.executable, "-m", "quizzone.serve", "--port", str(port), "--worker-id", f"bench-{port}"]
+    args = [sys.executable, "-m", "realtime.serve", "--port", str(port), "--worker-id", f"bench-{port}"]
     proc = spawn([*args, "--drain-grace", "0", "--drain-spread-ms", "100"], env, log)
     end = time.monotonic() + 30
     while time.monotonic() < end:
@@ -590,7 +590,7 @@ async def coordinate(args: argparse.Namespace, pin: str, token: str, port: int, 
             print(f"  ! round {rnd} was not closed by the skip: {last_reveal.get('reason')}")
 
     # --- the same two fan-outs without a round close: published straight to the group from here
-    from quizzone import broadcast
+    from realtime import broadcast
 
     group = broadcast.game_group(pin)
     await broadcast.send_text(f"{group}.warmup", "{}")  # opens this process's layer connection
@@ -621,7 +621,7 @@ async def coordinate(args: argparse.Namespace, pin: str, token: str, port: int, 
 
     print()
     print(
-        f"{args.players} players, one worker (quizzone.serve), {args.clients} client processes; "
+        f"{args.players} players, one worker (realtime.serve), {args.clients} client processes; "
         f"{args.rounds} rounds closed by `skip`, then {args.rounds} direct publishes of each frame"
     )
     print(HEADER)

@@ -46,8 +46,8 @@ def setup_django(games: int, rounds: int) -> tuple[list[str], str]:
     from django.contrib.auth.models import User
     from rest_framework.authtoken.models import Token
 
-    from rooms.game_records import game_create
-    from rooms.models import Choice, Question, Quiz
+    from quizzes.models import Choice, Question, Quiz
+    from rooms.services import game_create
 
     host = User.objects.create_user("benchhost", password="x", is_staff=True)
     quiz = Quiz.objects.create(owner=host, title="bench")

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from rooms.models import Game
+from results.models import Game
 
 from .models import ChatMessage
 from .selectors import chat_message_list
@@ -20,7 +20,7 @@ RECENT_GAMES = 30
 def _is_host(request: HttpRequest) -> bool:
     """Hosts hold the games' view permission (the Hosts group), even without chat permissions."""
     user = request.user
-    return user.is_active and user.is_staff and user.has_perm("rooms.view_game")
+    return user.is_active and user.is_staff and user.has_perm("results.view_game")
 
 
 class GameListFilter(admin.SimpleListFilter):

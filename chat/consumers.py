@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from quizzone.broadcast import chat_group
-from quizzone.consumers import FrameConsumer
-from rooms.consumers import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, CLOSE_UNKNOWN_PIN
+from realtime.broadcast import chat_group
+from realtime.consumers import FrameConsumer
+from realtime.frames import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, CLOSE_UNKNOWN_PIN
 
 from . import selectors, services
 from .services import ChatAuthor, ChatRefused

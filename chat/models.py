@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from rooms.models import Game
+from results.models import Game
 
 
 class ChatMessage(models.Model):

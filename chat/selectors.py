@@ -7,15 +7,16 @@ from typing import Any
 from channels.db import database_sync_to_async
 from django.db.models import QuerySet
 
+from results.permissions import may_host
 from rooms import store
 
 from .models import ChatMessage
 from .services import ChatAuthor
 
 
-async def chat_game_meta(pin: str) -> dict[str, str] | None:
+async def chat_game_meta(pin: str) -> store.GameMeta | None:
     """The live game's meta (phase, host_id, ...), or None for an unknown or expired PIN."""
-    return await store.meta_get(pin) or None
+    return await store.meta_get(pin)
 
 
 async def chat_player_for_token(pin: str, token: object) -> tuple[ChatAuthor | None, bool]:
@@ -35,12 +36,12 @@ async def chat_player_for_token(pin: str, token: object) -> tuple[ChatAuthor | N
 
 
 @database_sync_to_async
-def chat_host_for_user(user: Any, meta: dict[str, str]) -> tuple[ChatAuthor | None, bool]:
+def chat_host_for_user(user: Any, meta: store.GameMeta) -> tuple[ChatAuthor | None, bool]:
     """(author, allowed) for the socket's user: (None, True) if nobody is logged in (a player will say
     hello), (None, False) if the user is not this game's host nor a superuser."""
     if user is None or not user.is_authenticated:
         return None, True
-    if int(meta["host_id"]) != user.id and not user.is_superuser:
+    if not may_host(user, meta.host_id):
         return None, False
     return ChatAuthor(user.get_username(), ChatMessage.Role.HOST, None, user.id), True
 

@@ -11,7 +11,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from chat.routing import websocket_urlpatterns as chat_urls  # noqa: E402
-from quizzone.ws_auth import SessionTokenAuthMiddlewareStack  # noqa: E402
+from realtime.ws_auth import SessionTokenAuthMiddlewareStack  # noqa: E402
 from rooms.routing import websocket_urlpatterns as room_urls  # noqa: E402
 
 application = ProtocolTypeRouter(

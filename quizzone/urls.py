@@ -4,12 +4,14 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import health
+from realtime import health
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("_nested_admin/", include("nested_admin.urls")),
+    path("api/", include("quizzes.urls")),
     path("api/", include("rooms.urls")),
+    path("api/", include("results.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("healthz", health.healthz, name="healthz"),
@@ -17,4 +19,5 @@ urlpatterns = [
     path("metrics", health.metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("rooms.page_urls")),
+    path("", include("results.page_urls")),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -3,7 +3,9 @@ from django.apps import AppConfig
 
 class RoomsConfig(AppConfig):
     name = "rooms"
-    verbose_name = "Quizzes and games"
+    verbose_name = "Live games"
 
     def ready(self) -> None:
-        from . import metrics  # noqa: F401 - registers this process's Prometheus metrics for /metrics
+        from realtime import metrics as realtime_metrics  # noqa: F401 - so /metrics always lists them
+
+        from . import metrics  # noqa: F401

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels.db import database_sync_to_async
+from realtime.broadcast import game_group
+from realtime.consumers import FrameConsumer
+from realtime.frames import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, CLOSE_UNKNOWN_PIN
+from results.permissions import may_host
 
-from quizzone.broadcast import game_group
-from quizzone.consumers import FrameConsumer
-
-from . import services
+from . import actions, snapshots, store
 from .game import commands as c
 from .game import events as e
-
-CLOSE_UNKNOWN_PIN, CLOSE_UNAUTHENTICATED, CLOSE_FORBIDDEN = 4004, 4001, 4003
 
 
 class GameConsumer(FrameConsumer):
@@ -32,14 +30,14 @@ class PlayConsumer(GameConsumer):
     handlers = {"join": "on_join", "resume": "on_resume", "answer": "on_answer", "ping": "on_ping"}
 
     async def connect(self) -> None:
-        if not await services.game_exists(self.pin):
+        if not await store.meta_get(self.pin):
             await self.error("not_found", "no game with that PIN", CLOSE_UNKNOWN_PIN)
 
     async def on_join(self, frame: dict[str, Any]) -> None:
-        await self._identify(services.game_join(self.pin, frame.get("nickname")))
+        await self._identify(actions.game_join(self.pin, frame.get("nickname")))
 
     async def on_resume(self, frame: dict[str, Any]) -> None:
-        await self._identify(services.game_resume(self.pin, frame.get("token")))
+        await self._identify(actions.game_resume(self.pin, frame.get("token")))
 
     async def _identify(self, pending: Any) -> None:
         if self.player_id is not None:
@@ -57,14 +55,7 @@ class PlayConsumer(GameConsumer):
         round_no = frame.get("round")
         if type(round_no) is not int:
             return await self.error("invalid", "round must be an integer")
-        await self.send_events(await services.game_answer(self.pin, self.player_id, round_no, frame))
-
-
-@database_sync_to_async
-def _user_id(user: Any) -> tuple[int | None, bool]:
-    if user is None or not user.is_authenticated:
-        return None, False
-    return user.id, user.is_superuser
+        await self.send_events(await actions.game_answer(self.pin, self.player_id, round_no, frame))
 
 
 class HostConsumer(GameConsumer):
@@ -83,28 +74,28 @@ class HostConsumer(GameConsumer):
     simple_commands = {"start": c.Start, "next": c.Next, "lock": c.Lock, "unlock": c.Unlock, "end": c.End}
 
     async def connect(self) -> None:
-        user_id, is_superuser = await _user_id(self.scope.get("user"))
-        if user_id is None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
             return await self.error("forbidden", "log in as the game's host", CLOSE_UNAUTHENTICATED)
-        meta = await services.game_exists(self.pin)
+        meta = await store.meta_get(self.pin)
         if meta is None:
             return await self.error("not_found", "no game with that PIN", CLOSE_UNKNOWN_PIN)
-        if int(meta["host_id"]) != user_id and not is_superuser:
+        if not may_host(user, meta.host_id):
             return await self.error("forbidden", "only the game's host may drive it", CLOSE_FORBIDDEN)
         await self.attach(game_group(self.pin))
-        await self.send_frame(await services.host_snapshot(self.pin))
+        await self.send_frame(await snapshots.host_snapshot(self.pin))
 
     async def on_command(self, frame: dict[str, Any]) -> None:
         kind = frame["type"]
         if kind == "kick":
             player_id = frame.get("player_id")
             if player_id is None and isinstance(frame.get("nickname"), str):
-                player_id = await services.player_id_for_nickname(self.pin, frame["nickname"])
+                player_id = await store.player_id_for_nickname(self.pin, frame["nickname"].strip().casefold())
             if not isinstance(player_id, str):
                 return await self.error("invalid", "kick needs a player_id (or a nickname) of a player")
             cmd: Any = c.Kick(player_id)
         elif kind == "skip":
-            cmd = services.SKIP
+            cmd = actions.SKIP
         else:
             cmd = self.simple_commands[kind]()
-        await self.send_events(await services.game_host_command(self.pin, cmd))
+        await self.send_events(await actions.game_host_command(self.pin, cmd))

@@ -1,11 +1,9 @@
-"""Prometheus metrics of this process, served at /metrics."""
+"""Prometheus metrics of live games in this process, served at /metrics."""
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Histogram
 
-CONNECTIONS = Gauge("quizzone_ws_connections", "Open WebSocket connections in this process", ["path"])
 PLAYERS_JOINED = Counter("quizzone_players_joined_total", "Players who joined a game")
 ANSWERS = Counter("quizzone_answers_total", "Answers received", ["outcome"])
-FRAMES_REFUSED = Counter("quizzone_frames_refused_total", "Client frames refused", ["code"])
 COMMIT_CONFLICTS = Counter(
     "quizzone_commit_conflicts_total", "Game commits retried after a concurrent change"
 )

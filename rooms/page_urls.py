@@ -13,7 +13,6 @@ urlpatterns = [
     path("logout/", pages.logout_page, name="logout"),
     path("host/", pages.host_quizzes, name="host-quizzes"),
     path("host/<str:pin>/", pages.host_console, name="host-console"),
-    path("host/<str:pin>/results/", pages.host_results, name="host-results"),
     path("join/", pages.join, name="join"),
     path("join/<str:pin>/qr.svg", pages.join_qr, name="join-qr"),
     path("play/<str:pin>/", pages.play, name="play"),

@@ -1,4 +1,4 @@
-"""Browser pages: host login, "My quizzes", host console, results, join and play pages.
+"""Browser pages: host login, "My quizzes", host console, join and play pages (results: results.pages).
 
 The live parts run in the browser (static/js/*.js) over the WebSocket protocol; these views render the
 shells, the QR code and the results, and hand the scripts a small config and string catalogue.
@@ -10,7 +10,6 @@ import re
 from typing import Any
 
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import views as staticfiles_views
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,13 +18,14 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import game_selectors
-from .models import Game, Quiz
+from quizzes.models import Quiz
+from results.models import Game
+from results.permissions import host_required
+from results.selectors import game_by_pin
+
 from .qr import qr_svg, qr_svg_document
 
 PIN_RE = re.compile(r"^\d{6}$")
-LOGIN_URL = reverse_lazy("login")
-host_required = login_required(login_url=LOGIN_URL)
 
 # Strings the scripts show, translated on the server and rendered into the page as JSON.
 JS_STRINGS: dict[str, Any] = {
@@ -103,18 +103,6 @@ def _join_url(request: HttpRequest, pin: str) -> str:
     return request.build_absolute_uri(reverse("join")) + f"?pin={pin}"
 
 
-def _hosted_game(request: HttpRequest, pin: str, live_first: bool = True) -> Game:
-    """The user's game with this PIN (the live one first, else the latest); 404 for anyone but its host."""
-    games = Game.objects.select_related("quiz").filter(pin=pin).order_by("-created_at")
-    if not request.user.is_superuser:
-        games = games.filter(host=request.user)
-    live = games.exclude(status=Game.Status.FINISHED).first() if live_first else None
-    game = live or games.first()
-    if game is None:
-        raise Http404(_("No game with that PIN."))
-    return game
-
-
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/home.html")
 
@@ -138,7 +126,9 @@ def host_quizzes(request: HttpRequest) -> HttpResponse:
 
 @host_required
 def host_console(request: HttpRequest, pin: str) -> HttpResponse:
-    game = _hosted_game(request, pin)
+    game = game_by_pin(pin, host=request.user)
+    if game is None:
+        raise Http404(_("No game with that PIN."))
     join_url = _join_url(request, pin)
     config = {
         "pin": pin,
@@ -154,26 +144,6 @@ def host_console(request: HttpRequest, pin: str) -> HttpResponse:
         "js_strings": _js_strings(),
     }
     return render(request, "pages/host.html", context)
-
-
-@host_required
-def host_results(request: HttpRequest, pin: str) -> HttpResponse:
-    # The latest game with this PIN, as the CSV endpoint (/api/games/<pin>/results/) picks it.
-    game = _hosted_game(request, pin, live_first=False)
-    finished = game.status == Game.Status.FINISHED
-    results = game_selectors.game_results(game) if finished else None
-    if results:
-        for question in results["questions"]:
-            answered = question["answered"]
-            question["correct_pct"] = round(100 * question["correct"] / answered) if answered else 0
-    context = {
-        "game": game,
-        "pin": pin,
-        "finished": finished,
-        "results": results,
-        "csv_url": reverse("game-results", args=[pin]) + "?format=csv",
-    }
-    return render(request, "pages/results.html", context)
 
 
 def join_qr(request: HttpRequest, pin: str) -> HttpResponse:
@@ -192,7 +162,7 @@ def join(request: HttpRequest) -> HttpResponse:
 
 
 def play(request: HttpRequest, pin: str) -> HttpResponse:
-    game = game_selectors.game_live_get(pin) if PIN_RE.match(pin) else None
+    game = game_by_pin(pin) if PIN_RE.match(pin) else None
     context = {
         "pin": pin,
         "game": game,

@@ -8,13 +8,17 @@ double-apply. See docs/decisions/0002-game-state-in-redis.md.
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.conf import settings
 
-from quizzone import redisdb as r
+from realtime import keys as k
+from realtime import scripts
+from realtime.redisdb import client, run_script, sync_client
 
+from .game import events as e
 from .game.quiz import ChoiceSpec, QuestionSpec, QuizSpec
 from .game.state import Answer, GameState, Player
 
@@ -33,7 +37,7 @@ class Loaded:
 
 
 class GameNotFound(Exception):
-    pass
+    """The PIN names no live game (never created, or its keys expired)."""
 
 
 class Conflict(Exception):
@@ -119,99 +123,143 @@ def game_init(pin: str, quiz: QuizSpec, host_id: int, now: int) -> None:
         "seq": "0",
         "created_at": str(now),
     }
-    pipe = r.sync_client().pipeline()
-    pipe.delete(*r.game_keys(pin, quiz.total_rounds))
-    pipe.hset(r.meta_key(pin), mapping=meta)
-    pipe.set(r.quiz_key(pin), quiz_dump(quiz))
-    pipe.expire(r.meta_key(pin), ttl())
-    pipe.expire(r.quiz_key(pin), ttl())
+    pipe = sync_client().pipeline()
+    pipe.delete(*k.game_keys(pin, quiz.total_rounds))
+    pipe.hset(k.meta_key(pin), mapping=meta)
+    pipe.set(k.quiz_key(pin), quiz_dump(quiz))
+    pipe.expire(k.meta_key(pin), ttl())
+    pipe.expire(k.quiz_key(pin), ttl())
     pipe.execute()
 
 
 # --- loads -------------------------------------------------------------------------------------
 
+_quiz_cache: OrderedDict[str, QuizSpec] = OrderedDict()
+QUIZ_CACHE_SIZE = 1024
 
-async def quiz_raw(pin: str) -> str | None:
-    return await r.client().get(r.quiz_key(pin))
+
+async def quiz_cached(pin: str) -> QuizSpec:
+    """The game's frozen quiz, from this process's cache (quiz content never changes during a game)."""
+    quiz = _quiz_cache.get(pin)
+    if quiz is None:
+        raw = await client().get(k.quiz_key(pin))
+        if raw is None:
+            raise GameNotFound(pin)
+        quiz = _quiz_cache[pin] = quiz_load(raw)
+        while len(_quiz_cache) > QUIZ_CACHE_SIZE:
+            _quiz_cache.popitem(last=False)
+    return quiz
 
 
-async def meta_get(pin: str) -> dict[str, str]:
-    return await r.client().hgetall(r.meta_key(pin))
+@dataclass(frozen=True)
+class GameMeta:
+    """Where a live game stands, from its meta hash (the only place that hash is parsed)."""
+
+    phase: str
+    round: int
+    total_rounds: int
+    deadline: int
+    locked: bool
+    active: int
+    host_id: int
+
+
+def _meta_parse(raw: dict[str, str]) -> GameMeta | None:
+    if not raw:
+        return None
+    return GameMeta(
+        phase=raw["phase"],
+        round=int(raw["round"]),
+        total_rounds=int(raw["total_rounds"]),
+        deadline=int(raw["deadline"]),
+        locked=raw.get("locked") == "1",
+        active=int(raw.get("active", 0)),
+        host_id=int(raw["host_id"]),
+    )
+
+
+async def meta_get(pin: str) -> GameMeta | None:
+    """The live game's meta; None for an unknown or expired PIN."""
+    return _meta_parse(await client().hgetall(k.meta_key(pin)))
+
+
+def meta_get_sync(pin: str) -> GameMeta | None:
+    return _meta_parse(sync_client().hgetall(k.meta_key(pin)))
 
 
 async def load_full(pin: str) -> Loaded:
-    conn = r.client()
+    conn = client()
     async with conn.pipeline(transaction=True) as pipe:
         meta, players_raw, nicks = (
-            await pipe.hgetall(r.meta_key(pin))
-            .hgetall(r.players_key(pin))
-            .hgetall(r.nicks_key(pin))
+            await pipe.hgetall(k.meta_key(pin))
+            .hgetall(k.players_key(pin))
+            .hgetall(k.nicks_key(pin))
             .execute()
         )
     if not meta:
         raise GameNotFound(pin)
     round_no = int(meta["round"])
-    answers_raw = await conn.hgetall(r.answers_key(pin, round_no)) if round_no else {}
+    answers_raw = await conn.hgetall(k.answers_key(pin, round_no)) if round_no else {}
     players = {pid: player_load(raw) for pid, raw in players_raw.items()}
     answers = {pid: answer_load(pid, round_no, raw) for pid, raw in answers_raw.items()}
     return _state_from(pin, meta, players=players, nicknames=nicks, answers=answers)
 
 
 async def load_for_join(pin: str, nickname_key: str) -> Loaded:
-    conn = r.client()
+    conn = client()
     async with conn.pipeline(transaction=False) as pipe:
-        meta, owner = await pipe.hgetall(r.meta_key(pin)).hget(r.nicks_key(pin), nickname_key).execute()
+        meta, owner = await pipe.hgetall(k.meta_key(pin)).hget(k.nicks_key(pin), nickname_key).execute()
     return _state_from(pin, meta, nicknames={nickname_key: owner} if owner else {})
 
 
 async def load_player(pin: str, player_id: str, round_no: int | None = None) -> Loaded:
     """Meta, one player and that player's answer to `round_no` (default: the current round)."""
-    conn = r.client()
+    conn = client()
     async with conn.pipeline(transaction=False) as pipe:
-        meta, raw = await pipe.hgetall(r.meta_key(pin)).hget(r.players_key(pin), player_id).execute()
+        meta, raw = await pipe.hgetall(k.meta_key(pin)).hget(k.players_key(pin), player_id).execute()
     if not meta:
         raise GameNotFound(pin)
     if round_no is None:
         round_no = int(meta["round"])
-    answer_raw = await conn.hget(r.answers_key(pin, round_no), player_id) if round_no else None
+    answer_raw = await conn.hget(k.answers_key(pin, round_no), player_id) if round_no else None
     players = {player_id: player_load(raw)} if raw else {}
     answers = {player_id: answer_load(player_id, round_no, answer_raw)} if answer_raw else {}
     return _state_from(pin, meta, players=players, answers=answers)
 
 
 async def player_id_for_token(pin: str, token: str) -> str | None:
-    return await r.client().hget(r.tokens_key(pin), token)
+    return await client().hget(k.tokens_key(pin), token)
 
 
 async def player_id_for_nickname(pin: str, nickname_key: str) -> str | None:
-    return await r.client().hget(r.nicks_key(pin), nickname_key)
+    return await client().hget(k.nicks_key(pin), nickname_key)
 
 
 async def roster(pin: str, limit: int = 100) -> tuple[int, list[str]]:
-    conn = r.client()
+    conn = client()
     async with conn.pipeline(transaction=False) as pipe:
         meta_active, names = (
-            await pipe.hget(r.meta_key(pin), "active").lrange(r.roster_key(pin), 0, limit - 1).execute()
+            await pipe.hget(k.meta_key(pin), "active").lrange(k.roster_key(pin), 0, limit - 1).execute()
         )
     return int(meta_active or 0), names
 
 
 async def answer_count(pin: str, round_no: int) -> tuple[int, int]:
-    conn = r.client()
+    conn = client()
     async with conn.pipeline(transaction=False) as pipe:
         answered, active = (
-            await pipe.hlen(r.answers_key(pin, round_no)).hget(r.meta_key(pin), "active").execute()
+            await pipe.hlen(k.answers_key(pin, round_no)).hget(k.meta_key(pin), "active").execute()
         )
     return answered, int(active or 0)
 
 
 async def answers_all(pin: str, total_rounds: int) -> dict[int, tuple[dict[str, str], dict[str, str]]]:
     """Every round's raw answers and results, for writing the game to the database."""
-    conn = r.client()
+    conn = client()
     async with conn.pipeline(transaction=False) as pipe:
         for round_no in range(1, total_rounds + 1):
-            pipe.hgetall(r.answers_key(pin, round_no))
-            pipe.hgetall(r.results_key(pin, round_no))
+            pipe.hgetall(k.answers_key(pin, round_no))
+            pipe.hgetall(k.results_key(pin, round_no))
         replies = await pipe.execute()
     return {n + 1: (replies[2 * n], replies[2 * n + 1]) for n in range(total_rounds)}
 
@@ -220,18 +268,20 @@ async def answers_all(pin: str, total_rounds: int) -> dict[int, tuple[dict[str, 
 
 
 async def join_commit(pin: str, player: Player, nickname_key: str) -> tuple[str, int]:
-    keys = [r.meta_key(pin), r.players_key(pin), r.nicks_key(pin), r.tokens_key(pin), r.roster_key(pin)]
-    reply = await r.run_script(
-        r.JOIN, keys, [nickname_key, player.id, player.token, player_dump(player), player.nickname, ttl()]
+    keys = [k.meta_key(pin), k.players_key(pin), k.nicks_key(pin), k.tokens_key(pin), k.roster_key(pin)]
+    reply = await run_script(
+        scripts.JOIN,
+        keys,
+        [nickname_key, player.id, player.token, player_dump(player), player.nickname, ttl()],
     )
     return reply[0], reply[1]
 
 
 async def answer_commit(pin: str, answer: Answer) -> tuple[str, int, int]:
     """('ok', answered, active) or ('err', reason, 0) where reason is not_open, late or duplicate."""
-    keys = [r.meta_key(pin), r.answers_key(pin, answer.round)]
-    reply = await r.run_script(
-        r.ANSWER, keys, [answer.round, answer.player_id, answer_dump(answer), answer.at_ms, ttl()]
+    keys = [k.meta_key(pin), k.answers_key(pin, answer.round)]
+    reply = await run_script(
+        scripts.ANSWER, keys, [answer.round, answer.player_id, answer_dump(answer), answer.at_ms, ttl()]
     )
     if reply[0] == "ok":
         return "ok", int(reply[1]), int(reply[2])
@@ -248,57 +298,60 @@ async def transition_commit(
 ) -> int:
     """Writes what changed from loaded.state to new, if nobody changed the game meanwhile."""
     old = loaded.state
-    keys = [r.meta_key(pin), r.answers_key(pin, old.round or 0), r.players_key(pin)]
+    keys = [k.meta_key(pin), k.answers_key(pin, old.round or 0), k.players_key(pin)]
     writes: list[list[Any]] = [[1, k, v] for k, v in meta_fields(new).items()]
     for pid, player in new.players.items():
         if old.players.get(pid) != player:
             writes.append([3, pid, player_dump(player)])
     if results:
-        keys.append(r.results_key(pin, old.round))
+        keys.append(k.results_key(pin, old.round))
         writes += [[4, pid, row] for pid, row in results.items()]
     # Joins change `active` without touching `seq`, so it moves by a delta, never by overwrite.
     active_delta = len(new.active_players()) - len(old.active_players())
-    reply = await r.run_script(
-        r.COMMIT, keys, [loaded.seq, expect_answers, ttl(), _dump(writes), active_delta]
+    reply = await run_script(
+        scripts.COMMIT, keys, [loaded.seq, expect_answers, ttl(), _dump(writes), active_delta]
     )
     if reply[0] != "ok":
         raise Conflict(pin)
     return int(reply[1])
 
 
+def results_rows(scored: e.RoundScored, opens_at: int) -> dict[str, str]:
+    """Per player [correct, points, response_ms], kept in Redis until the game is written to the database."""
+    return {
+        pid: _dump([res.correct, res.points, res.answer.at_ms - opens_at if res.answer else 0])
+        for pid, res in scored.results.items()
+    }
+
+
 async def frame_keep(pin: str, name: str, text: str) -> None:
-    conn = r.client()
+    conn = client()
     async with conn.pipeline(transaction=True) as pipe:
-        await pipe.hset(r.frames_key(pin), name, text).expire(r.frames_key(pin), ttl()).execute()
+        await pipe.hset(k.frames_key(pin), name, text).expire(k.frames_key(pin), ttl()).execute()
 
 
 async def frames_get(pin: str) -> dict[str, str]:
-    return await r.client().hgetall(r.frames_key(pin))
+    return await client().hgetall(k.frames_key(pin))
 
 
 async def result_row(pin: str, round_no: int, player_id: str) -> list | None:
     """[correct, points, response_ms] of a player's closed round, or None."""
-    raw = await r.client().hget(r.results_key(pin, round_no), player_id)
+    raw = await client().hget(k.results_key(pin, round_no), player_id)
     return json.loads(raw) if raw else None
 
 
 async def roster_remove(pin: str, nickname: str) -> None:
-    await r.client().lrem(r.roster_key(pin), 1, nickname)
+    await client().lrem(k.roster_key(pin), 1, nickname)
 
 
 async def deadline_add(pin: str, round_no: int, deadline: int) -> None:
-    await r.client().zadd(r.deadlines_key(), {f"{pin}:{round_no}": deadline})
+    await client().zadd(k.deadlines_key(), {f"{pin}:{round_no}": deadline})
 
 
 async def deadline_remove(pin: str, round_no: int) -> None:
-    await r.client().zrem(r.deadlines_key(), f"{pin}:{round_no}")
+    await client().zrem(k.deadlines_key(), f"{pin}:{round_no}")
 
 
 async def deadlines_due(now: int) -> list[tuple[str, int]]:
-    due = await r.client().zrangebyscore(r.deadlines_key(), "-inf", now)
+    due = await client().zrangebyscore(k.deadlines_key(), "-inf", now)
     return [(member.rsplit(":", 1)[0], int(member.rsplit(":", 1)[1])) for member in due]
-
-
-async def gate_pass(pin: str, name: str, interval_ms: int) -> int:
-    """0 if this caller may publish now, else the ms until the gate opens again."""
-    return int(await r.run_script(r.GATE, [r.gate_key(pin, name)], [interval_ms]))

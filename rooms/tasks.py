@@ -1,4 +1,5 @@
-"""Celery tasks: round timers and the sweeper. They only call services."""
+"""Celery tasks: round timers and the sweeper. They only call actions. Names are explicit and stable:
+timers already queued in a broker outlive a deploy."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ from typing import Any
 
 from celery import shared_task
 
-from quizzone import redisdb
+from realtime import redisdb
+from realtime.clock import now_ms
 
-from . import services, store
+from . import actions, store
+
+SWEEP_GRACE_MS = 1000  # the sweeper leaves a round's own timer this long to fire first
 
 
 def run(coro: Coroutine[Any, Any, Any]) -> Any:
-    """Runs a service on a fresh event loop and closes that loop's Redis client afterwards."""
+    """Runs an action on a fresh event loop and closes that loop's Redis client afterwards."""
 
     async def with_cleanup() -> Any:
         try:
@@ -25,21 +29,18 @@ def run(coro: Coroutine[Any, Any, Any]) -> Any:
     return asyncio.run(with_cleanup())
 
 
-SWEEP_GRACE_MS = 1000  # the sweeper leaves a round's own timer this long to fire first
-
-
-@shared_task(ignore_result=True)
+@shared_task(name="rooms.tasks.round_timer", ignore_result=True)
 def round_timer(pin: str, round_no: int) -> str:
     """Closes round `round_no` at its deadline; a duplicate, late or stale run does nothing."""
-    outcome = run(services.round_close(pin, round_no, "timeout"))
+    outcome = run(actions.round_close(pin, round_no, "timeout"))
     if outcome == "early":  # fired before the deadline (clock skew): try again when it is due
         meta = run(store.meta_get(pin))
-        delay = max(0.01, (int(meta.get("deadline", 0)) - services.now_ms()) / 1000)
+        delay = max(0.01, ((meta.deadline if meta else 0) - now_ms()) / 1000)
         round_timer.apply_async((pin, round_no), countdown=delay)
     return outcome
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="rooms.tasks.rounds_sweep", ignore_result=True)
 def rounds_sweep() -> int:
     """Closes every round whose deadline passed and whose timer was lost. Returns how many it closed."""
     return run(_sweep())
@@ -47,10 +48,10 @@ def rounds_sweep() -> int:
 
 async def _sweep() -> int:
     closed = 0
-    for pin, round_no in await store.deadlines_due(services.now_ms() - SWEEP_GRACE_MS):
+    for pin, round_no in await store.deadlines_due(now_ms() - SWEEP_GRACE_MS):
         try:
-            outcome = await services.round_close(pin, round_no, "timeout")
-        except (store.GameNotFound, services.GameGone):
+            outcome = await actions.round_close(pin, round_no, "timeout")
+        except store.GameNotFound:
             outcome = "gone"
         if outcome == "closed":
             closed += 1

@@ -15,7 +15,7 @@ haproxy -c -q -f .run/haproxy.cfg
   echo "lb: exec $(command -v haproxy) -db -f .run/haproxy.cfg"
   for i in $(seq 1 "$workers"); do
     wport=$((port + i))
-    echo "web$i: .venv/bin/python -m quizzone.serve --host 127.0.0.1 --port $wport --worker-id web$i-$wport --public-url ws://127.0.0.1:$wport"
+    echo "web$i: .venv/bin/python -m realtime.serve --host 127.0.0.1 --port $wport --worker-id web$i-$wport --public-url ws://127.0.0.1:$wport"
   done
   echo "worker: .venv/bin/celery -A quizzone worker -B -l warning --pool threads --concurrency 4 -Q quizzone -s .run/celerybeat-schedule"
 } > .run/Procfile.cluster

@@ -8,7 +8,7 @@ import re
 from django.contrib.auth.models import User
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
 
-from rooms.models import Choice, Question, Quiz
+from quizzes.models import Choice, Question, Quiz
 
 CHROMIUM = os.environ.get("QUIZZONE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -30,7 +30,7 @@ async def hub_cleanup():
     from channels.db import database_sync_to_async
     from django.db import connections
 
-    from quizzone.hub import hub_reset
+    from realtime.hub import hub_reset
 
     yield
     await hub_reset()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import User
 
-from rooms.models import Choice, Question, Quiz
+from quizzes.models import Choice, Question, Quiz
 
 
 def host_make(username: str = "host", password: str = "pw-host-123") -> User:

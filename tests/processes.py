@@ -104,12 +104,12 @@ def daphne_start(name: str, log_dir: Path, **env: str) -> tuple[Proc, int]:
 
 
 def serve_start(name: str, log_dir: Path, drain_grace: float = 1.0) -> tuple[Proc, int]:
-    """A worker as production runs it: daphne with registration, heartbeat and drain (quizzone.serve)."""
+    """A worker as production runs it: daphne with registration, heartbeat and drain (realtime.serve)."""
     port = free_port()
     args = [
         sys.executable,
         "-m",
-        "quizzone.serve",
+        "realtime.serve",
         "--port",
         str(port),
         "--worker-id",

@@ -15,8 +15,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from rooms.management.commands.demo_setup import hosts_group_ensure
-from rooms.models import Choice, Question, Quiz
+from quizzes.management.commands.demo_setup import hosts_group_ensure
+from quizzes.models import Choice, Question, Quiz
 
 PASSWORD = "correct-horse-battery"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Dialog, Page, WebSocketRoute, expect, sync_playwright
 
-from rooms.game_records import game_create
+from rooms.services import game_create
 from tests import browser as b
 from tests.factories import host_make
 from tests.processes import daphne_start

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission, User
 
 from chat.models import ChatMessage
-from rooms.models import Game
+from results.models import Game
 from tests.factories import host_make, quiz_every_kind
 
 pytestmark = pytest.mark.django_db
@@ -15,10 +15,10 @@ URL = "/admin/chat/chatmessage/"
 
 
 def host_in_group(username: str) -> User:
-    """A staff user with what the Hosts group grants in rooms (no chat permission at all)."""
+    """A staff user with what the Hosts group grants in results (no chat permission at all)."""
     user = host_make(username)
     group, _ = Group.objects.get_or_create(name="Hosts")
-    group.permissions.add(*Permission.objects.filter(content_type__app_label="rooms", codename="view_game"))
+    group.permissions.add(*Permission.objects.filter(content_type__app_label="results", codename="view_game"))
     user.groups.add(group)
     return user
 

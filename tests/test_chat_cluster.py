@@ -13,7 +13,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from chat import services
-from rooms.game_records import game_create
+from rooms.services import game_create
 from tests.factories import host_make, quiz_every_kind
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]

@@ -13,7 +13,7 @@ from chat import services
 from chat.models import ChatMessage
 from chat.services import ChatAuthor, ChatRefused
 from chat.text import TextProblem, text_clean
-from rooms.game_records import game_create
+from rooms.services import game_create
 from tests.factories import host_make, quiz_every_kind
 from tests.ws import Socket
 
@@ -260,7 +260,7 @@ async def test_kicked_player_loses_the_chat():
     ann, _ = await chat_as_player(game.pin, ann_welcome)
     await play_host.send({"type": "kick", "player_id": ann_welcome["player_id"]})
     await play_host.expect("player_kicked")
-    # The kick closes the player's open chat socket too (rooms.services calls chat_kick).
+    # The kick closes the player's open chat socket too (rooms.effects tells the chat through rooms.signals).
     assert (await ann.expect("kicked"))["player_id"] == ann_welcome["player_id"]
     assert await ann.closed_code() == 4003
     with pytest.raises(ChatRefused) as refused:

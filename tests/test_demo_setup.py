@@ -11,8 +11,8 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 
-from rooms.models import Question, Quiz
-from rooms.quiz_rules import KINDS
+from quizzes.models import Question, Quiz
+from quizzes.rules import KINDS
 from tests.quiz_fixtures import row_counts
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +92,6 @@ def test_demo_host_can_use_the_admin_and_the_api(client) -> None:
     demo_setup()
     demo = Quiz.objects.filter(owner__username="demo").first().owner
     client.force_login(demo)
-    assert client.get("/admin/rooms/quiz/").status_code == 200
-    assert client.get("/admin/rooms/quiz/add/").status_code == 200
+    assert client.get("/admin/quizzes/quiz/").status_code == 200
+    assert client.get("/admin/quizzes/quiz/add/").status_code == 200
     assert client.get("/api/quizzes/").json()["count"] == 3

@@ -9,9 +9,9 @@ import pytest
 from asgiref.sync import async_to_sync
 from rest_framework.test import APIClient
 
-from rooms import services
+from quizzes.models import Quiz
+from rooms import actions
 from rooms.game import commands as c
-from rooms.models import Quiz
 from tests.factories import host_make, quiz_every_kind
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -62,14 +62,14 @@ def test_results_json_and_csv_for_the_host_only(api, host):
     quiz = quiz_every_kind(host)
     pin = api.post("/api/games/", {"quiz": quiz.id}, format="json").json()["pin"]
     assert api.get(f"/api/games/{pin}/results/").status_code == 409
-    welcome = async_to_sync(services.game_join)(pin, "ann")[0]
-    async_to_sync(services.game_host_command)(pin, c.Start())
+    welcome = async_to_sync(actions.game_join)(pin, "ann")[0]
+    async_to_sync(actions.game_host_command)(pin, c.Start())
     question = quiz.questions.order_by("order").first()
     right = question.choices.get(correct=True).id
-    ack = async_to_sync(services.game_answer)(pin, welcome.player_id, 1, {"choice": right})
+    ack = async_to_sync(actions.game_answer)(pin, welcome.player_id, 1, {"choice": right})
     assert ack[0].accepted
-    assert async_to_sync(services.round_close)(pin, 1, "all_answered") in ("closed", "stale")
-    async_to_sync(services.game_host_command)(pin, c.End())
+    assert async_to_sync(actions.round_close)(pin, 1, "all_answered") in ("closed", "stale")
+    async_to_sync(actions.game_host_command)(pin, c.End())
 
     response = api.get(f"/api/games/{pin}/results/")
     assert response.status_code == 200

@@ -13,10 +13,10 @@ import pytest
 from channels.db import database_sync_to_async as db
 from rest_framework.authtoken.models import Token
 
+from results.models import Game, GameAnswer, GamePlayer
 from rooms.game.quiz import QuestionSpec
 from rooms.game.scoring import streak_bonus, time_points
-from rooms.game_records import game_create, quiz_spec_build
-from rooms.models import Game, GameAnswer, GamePlayer
+from rooms.services import game_create, quiz_spec_build
 from tests.factories import correct_answer, host_make, quiz_every_kind, wrong_answer
 from tests.netclient import Client
 

@@ -8,8 +8,8 @@ import pytest
 from channels.db import database_sync_to_async as sync_to_async
 from rest_framework.authtoken.models import Token
 
-from rooms.game_records import game_create
-from rooms.models import Game, GamePlayer
+from results.models import Game, GamePlayer
+from rooms.services import game_create
 from tests.factories import correct_answer, host_make, quiz_every_kind, wrong_answer
 from tests.ws import Socket
 
@@ -221,9 +221,9 @@ async def test_lobby_and_answer_count_are_coalesced(celery_worker):
 
 
 async def test_sweeper_closes_a_round_whose_timer_was_lost(celery_worker, monkeypatch):
-    from rooms import tasks
+    from rooms import effects
 
-    monkeypatch.setattr(tasks.round_timer, "apply_async", lambda *a, **k: None)  # the timer is lost
+    monkeypatch.setattr(effects, "round_timer_start", lambda *a, **k: None)  # the timer is lost
     host, quiz, game, token = await setup_game(time_limit=5)
     hsock = await host_socket(game.pin, token)
     ann, _ = await player(game.pin, "ann")
@@ -236,23 +236,23 @@ async def test_sweeper_closes_a_round_whose_timer_was_lost(celery_worker, monkey
 
 
 def reveal_time_ms() -> int:
-    from rooms.game_records import now_ms
+    from realtime.clock import now_ms
 
     return now_ms()
 
 
 async def test_a_burst_of_answers_waits_for_redis_connections_instead_of_failing():
     """150 answers in flight at once in one worker: more than the Redis pool holds, none may fail."""
-    from rooms import services
+    from rooms import actions
     from rooms.game import commands as c
 
     host, quiz, game, token = await setup_game(time_limit=30)
-    welcomes = await asyncio.gather(*(services.game_join(game.pin, f"p{i}") for i in range(151)))
+    welcomes = await asyncio.gather(*(actions.game_join(game.pin, f"p{i}") for i in range(151)))
     assert all(w[0].type == "welcome" for w in welcomes)
-    await services.game_host_command(game.pin, c.Start())
+    await actions.game_host_command(game.pin, c.Start())
     choice = await sync_to_async(lambda: quiz.questions.order_by("order").first().choices.first().id)()
     acks = await asyncio.gather(
-        *(services.game_answer(game.pin, w[0].player_id, 1, {"choice": choice}) for w in welcomes[:150])
+        *(actions.game_answer(game.pin, w[0].player_id, 1, {"choice": choice}) for w in welcomes[:150])
     )
     assert [a[0].accepted for a in acks] == [True] * 150
 

@@ -11,8 +11,8 @@ import pytest
 from channels.db import database_sync_to_async as db
 from rest_framework.authtoken.models import Token
 
-from quizzone.workers import workers_live
-from rooms.game_records import game_create
+from realtime.workers import workers_live
+from rooms.services import game_create
 from tests.factories import correct_answer, host_make, quiz_every_kind
 from tests.netclient import Client
 from tests.processes import haproxy_start, serve_start

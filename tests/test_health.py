@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from quizzone.lifecycle import draining_set
+from realtime.lifecycle import draining_set
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,10 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from rooms.game_records import game_create
-from rooms.models import Game, GameAnswer, GamePlayer, Quiz
+from quizzes.models import Quiz
+from results.models import Game, GameAnswer, GamePlayer
 from rooms.qr import qr_svg_document
+from rooms.services import game_create
 from tests.factories import host_make, quiz_every_kind
 
 pytestmark = pytest.mark.django_db
@@ -160,8 +161,8 @@ def test_my_quizzes_lists_only_mine_with_start_and_edit(client: Client):
     assert mine.title in html
     assert theirs.title not in html
     assert f'data-start-quiz="{mine.id}"' in html
-    assert reverse("admin:rooms_quiz_change", args=[mine.id]) in html
-    assert reverse("admin:rooms_quiz_add") in html
+    assert reverse("admin:quizzes_quiz_change", args=[mine.id]) in html
+    assert reverse("admin:quizzes_quiz_add") in html
     assert "6 questions" in html
 
 

@@ -7,18 +7,19 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from rooms.models import Game, GameAnswer, GamePlayer, Quiz
-from rooms.quiz_services import quiz_create
+from quizzes.models import Quiz
+from quizzes.services import quiz_create
+from results.models import Game, GameAnswer, GamePlayer
 from tests.quiz_fixtures import host_fixture, make_user, other_host_fixture, row_counts  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
-ADD = "/admin/rooms/quiz/add/"
-CHANGELIST = "/admin/rooms/quiz/"
+ADD = "/admin/quizzes/quiz/add/"
+CHANGELIST = "/admin/quizzes/quiz/"
 
 
 def change_url(quiz: Quiz) -> str:
-    return f"/admin/rooms/quiz/{quiz.pk}/change/"
+    return f"/admin/quizzes/quiz/{quiz.pk}/change/"
 
 
 def management(prefix: str, total: int, initial: int = 0) -> dict[str, Any]:
@@ -303,17 +304,17 @@ def test_host_sees_own_games_read_only(host, other_host) -> None:
     theirs = _game(quiz_create(other_host, {"title": "Theirs", "questions": [_single("Q?")]}), "222222")
     client = logged_in(host)
 
-    changelist = client.get("/admin/rooms/game/").content.decode()
+    changelist = client.get("/admin/results/game/").content.decode()
     assert "111111" in changelist and "222222" not in changelist
-    assert client.get("/admin/rooms/game/add/").status_code == 403
-    assert client.get(f"/admin/rooms/game/{theirs.pk}/change/").status_code == 302
+    assert client.get("/admin/results/game/add/").status_code == 403
+    assert client.get(f"/admin/results/game/{theirs.pk}/change/").status_code == 302
 
-    page = client.get(f"/admin/rooms/game/{mine.pk}/change/")
+    page = client.get(f"/admin/results/game/{mine.pk}/change/")
     assert page.status_code == 200
     html = page.content.decode()
     assert "Ada" in html and "950" in html
     assert 'name="_save"' not in html and 'name="players-0-score"' not in html
-    assert client.post(f"/admin/rooms/game/{mine.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.post(f"/admin/results/game/{mine.pk}/delete/", {"post": "yes"}).status_code == 403
     assert Game.objects.filter(pk=mine.pk).exists()
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError
 from rest_framework.test import APIClient
 
-from rooms.models import Choice, Question, Quiz
+from quizzes.models import Choice, Question, Quiz
 from tests.quiz_fixtures import (  # noqa: F401
     PASSWORD,
     api_fixture,

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 
-from rooms.models import Question
-from rooms.quiz_rules import QuestionDraft, question_errors
+from quizzes.models import Question
+from quizzes.rules import QuestionDraft, question_errors
 
 VALID: dict[str, QuestionDraft] = {
     "single": QuestionDraft(kind="single", text="Capital?", choices=[("Paris", True), ("Lyon", False)]),

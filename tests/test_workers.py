@@ -12,8 +12,8 @@ import urllib.request
 import pytest
 from channels.db import database_sync_to_async as db
 
-from quizzone.workers import workers_live
-from rooms.game_records import game_create
+from realtime.workers import workers_live
+from rooms.services import game_create
 from tests.factories import host_make, quiz_every_kind
 from tests.netclient import Client
 from tests.processes import serve_start

@@ -27,6 +27,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "nested_admin",
     "channels",
+    "quizzes",
+    "results",
     "rooms",
     "chat",
 ]
@@ -138,7 +140,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"quiet_probes": {"()": "quizzone.health.QuietProbes"}},
+    "filters": {"quiet_probes": {"()": "realtime.health.QuietProbes"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["quiet_probes"]}
     },

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from realtime import frames
+
 from .state import RoundResult
 
 SENDER, ROOM, HOSTS, PLAYER, EACH_PLAYER, LOBBY = "sender", "room", "hosts", "player", "each_player", "lobby"
@@ -34,13 +36,7 @@ class Welcome(Event):
     game: dict[str, Any]
 
     def frame(self) -> dict[str, Any]:
-        return {
-            "type": self.type,
-            "player_id": self.player_id,
-            "token": self.token,
-            "nickname": self.nickname,
-            "game": self.game,
-        }
+        return frames.welcome(self.player_id, self.token, self.nickname, self.game)
 
 
 @dataclass(frozen=True)
@@ -54,7 +50,7 @@ class Refused(Event):
     close_code: int | None = None
 
     def frame(self) -> dict[str, Any]:
-        return {"type": self.type, "code": self.code, "message": self.message}
+        return frames.error(self.code, self.message)
 
 
 @dataclass(frozen=True)
@@ -66,7 +62,7 @@ class AnswerAcked(Event):
     reason: str | None = None
 
     def frame(self) -> dict[str, Any]:
-        return {"type": self.type, "round": self.round, "accepted": self.accepted, "reason": self.reason}
+        return frames.answer_ack(self.round, self.accepted, self.reason)
 
 
 @dataclass(frozen=True)
@@ -76,8 +72,10 @@ class PlayerJoined(Event):
     player_id: str
     nickname: str
 
-    def frame(self) -> dict[str, Any]:  # the coalesced roster frame is built by the broadcaster
-        return {"type": self.type}
+    def frame(
+        self,
+    ) -> dict[str, Any]:  # the roster itself is read from Redis when the coalesced frame goes out
+        return frames.lobby(0, [])
 
 
 @dataclass(frozen=True)
@@ -89,7 +87,7 @@ class AnswerCounted(Event):
     players: int
 
     def frame(self) -> dict[str, Any]:
-        return {"type": self.type, "round": self.round, "answered": self.answered, "players": self.players}
+        return frames.answer_count(self.round, self.answered, self.players)
 
 
 @dataclass(frozen=True)
@@ -103,15 +101,7 @@ class QuestionOpened(Event):
     deadline: int
 
     def frame(self) -> dict[str, Any]:
-        return {
-            "type": self.type,
-            "round": self.round,
-            "total_rounds": self.total_rounds,
-            **self.question,
-            "opens_at": self.opens_at,
-            "deadline": self.deadline,
-            "server_time": self.opens_at,
-        }
+        return frames.question(self.round, self.total_rounds, self.question, self.opens_at, self.deadline)
 
 
 @dataclass(frozen=True)
@@ -127,18 +117,15 @@ class Revealed(Event):
     buckets: list[list[float]] | None = None
 
     def frame(self) -> dict[str, Any]:
-        frame = {
-            "type": self.type,
-            "round": self.round,
-            "correct": self.correct,
-            "distribution": self.distribution,
-            "answered": self.answered,
-            "players": self.players,
-            "reason": self.reason,
-        }
-        if self.buckets is not None:
-            frame["buckets"] = self.buckets
-        return frame
+        return frames.reveal(
+            self.round,
+            self.correct,
+            self.distribution,
+            self.answered,
+            self.players,
+            self.reason,
+            self.buckets,
+        )
 
 
 @dataclass(frozen=True)
@@ -151,21 +138,12 @@ class RoundScored(Event):
     results: dict[str, RoundResult] = field(default_factory=dict)
 
     def table(self) -> dict[str, list]:
+        """Per player [correct (None on a poll), points, score, rank, streak]."""
         return {pid: [r.correct, r.points, r.score, r.rank, r.streak] for pid, r in self.results.items()}
 
     @staticmethod
     def player_frame(round_no: int, row: list) -> dict[str, Any]:
-        correct, points, score, rank, streak = row
-        return {
-            "type": "result",
-            "round": round_no,
-            "correct": bool(correct),
-            "points": points,
-            "score": score,
-            "rank": rank,
-            "streak": streak,
-            "poll": correct is None,
-        }
+        return dict(frames.result(round_no, *row))
 
 
 @dataclass(frozen=True)
@@ -177,7 +155,7 @@ class LeaderboardShown(Event):
     players: int
 
     def frame(self) -> dict[str, Any]:
-        return {"type": self.type, "round": self.round, "top": self.top, "players": self.players}
+        return frames.leaderboard(self.round, self.top, self.players)
 
 
 @dataclass(frozen=True)
@@ -188,7 +166,7 @@ class GameFinished(Event):
     players: int
 
     def frame(self) -> dict[str, Any]:
-        return {"type": self.type, "podium": self.podium, "players": self.players}
+        return frames.finished(self.podium, self.players)
 
 
 @dataclass(frozen=True)
@@ -205,8 +183,7 @@ class FinalStandings(Event):
 
     @staticmethod
     def player_frame(players: int, row: list) -> dict[str, Any]:
-        score, rank = row
-        return {"type": "final", "score": score, "rank": rank, "players": players}
+        return dict(frames.final(*row, players))
 
 
 @dataclass(frozen=True)
@@ -217,12 +194,7 @@ class PlayerKicked(Event):
     nickname: str
 
     def frame(self) -> dict[str, Any]:
-        return {
-            "type": self.type,
-            "player_id": self.player_id,
-            "nickname": self.nickname,
-            "reason": "removed by the host",
-        }
+        return frames.kicked(self.player_id, self.nickname)
 
 
 @dataclass(frozen=True)
@@ -232,4 +204,4 @@ class LockChanged(Event):
     locked: bool
 
     def frame(self) -> dict[str, Any]:
-        return {"type": self.type, "locked": self.locked}
+        return frames.lock(self.locked)

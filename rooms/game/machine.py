@@ -8,6 +8,8 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
 
+from realtime import frames
+
 from . import commands as c
 from . import events as e
 from .quiz import (
@@ -27,7 +29,6 @@ NICKNAME_MAX = 24
 TEXT_ANSWER_MAX = 200
 LEADERBOARD_SIZE = 10
 PODIUM_SIZE = 3
-CLOSE_KICKED = 4003
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ def _resume(state: GameState, cmd: c.Resume, now: int, quiz: QuizSpec) -> Transi
     if player is None:
         return refuse(state, "bad_token", "unknown or expired token")
     if player.kicked:
-        return refuse(state, "forbidden", "you were removed from this game", CLOSE_KICKED)
+        return refuse(state, "forbidden", "you were removed from this game", frames.CLOSE_FORBIDDEN)
     return Transition(
         state, [e.Welcome(player.id, player.token, player.nickname, snapshot(state, quiz, player))]
     )
@@ -306,7 +307,7 @@ def _next(state: GameState, cmd: c.Next, now: int, quiz: QuizSpec) -> Transition
         # Ranks among the players still in the game: a kick since the close leaves the stored ranks stale.
         ranks = ranks_for({p.id: p.score for p in state.active_players()})
         top = [
-            {"nickname": p.nickname, "score": p.score, "rank": ranks[p.id]}
+            frames.ranked_name(p.nickname, p.score, ranks[p.id])
             for p in leaderboard_top(state, LEADERBOARD_SIZE)
         ]
         shown = e.LeaderboardShown(state.round, top, len(state.active_players()))
@@ -325,9 +326,7 @@ def _finish(state: GameState) -> Transition:
     for p in active:
         players[p.id] = replace(p, rank=ranks[p.id])
     new = replace(state, phase=FINISHED, players=players, locked=True)
-    podium = [
-        {"nickname": p.nickname, "score": p.score, "rank": p.rank} for p in leaderboard_top(new, PODIUM_SIZE)
-    ]
+    podium = [frames.ranked_name(p.nickname, p.score, p.rank) for p in leaderboard_top(new, PODIUM_SIZE)]
     standings = {p.id: (players[p.id].score, players[p.id].rank) for p in active}
     return Transition(new, [e.GameFinished(podium, len(active)), e.FinalStandings(standings, len(active))])
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-SINGLE, MULTI, TRUEFALSE, TEXT, SLIDER, POLL = "single", "multi", "truefalse", "text", "slider", "poll"
-CHOICE_KINDS = (SINGLE, MULTI, TRUEFALSE, POLL)
-ONE_CHOICE_KINDS = (SINGLE, TRUEFALSE, POLL)
+from quizzes.kinds import CHOICE_KINDS, MULTI, ONE_CHOICE_KINDS, POLL, SINGLE, SLIDER, TEXT, TRUEFALSE
+
+__all__ = ["CHOICE_KINDS", "MULTI", "ONE_CHOICE_KINDS", "POLL", "SINGLE", "SLIDER", "TEXT", "TRUEFALSE"]
 SLIDER_BUCKETS = 10
 
 

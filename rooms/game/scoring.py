@@ -12,10 +12,6 @@ STREAK_BONUS_STEP = 100
 STREAK_BONUS_MAX = 500
 
 
-def round_half_up(x: float) -> int:
-    return math.floor(x + 0.5)
-
-
 def answer_is_correct(q: QuestionSpec, answer: dict[str, Any]) -> bool | None:
     """True/False for a gradable answer; None for a poll (no right answer)."""
     if q.kind == POLL:

@@ -1,0 +1,154 @@
+"""The base of every QuizZone WebSocket consumer: frame validation, flood control, hub membership.
+
+Subclasses declare `handlers` (frame type -> method name) and stay thin: validate, call a service,
+send what it returns. Broadcasts never pass through the consumer's dispatch: the process hub writes
+them to `deliver` directly.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from . import frames, workers
+from .clock import now_ms
+from .hub import hub
+from .lifecycle import is_draining
+from .metrics import CONNECTIONS, FRAMES_REFUSED
+
+NO_LAYER = "__quizzone_no_per_socket_channel__"  # sockets get broadcasts from the hub, not the layer
+
+
+class TokenBucket:
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens, self.stamp = burst, time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+class FrameConsumer(AsyncWebsocketConsumer):
+    channel_layer_alias = NO_LAYER
+    handlers: ClassVar[dict[str, str]] = {}
+    role = "player"
+    path_label = "ws"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.player_id: str | None = None
+        self.groups_joined: list[str] = []
+        self.closed = False
+        rate = settings.WS_FRAMES_PER_SECOND
+        self.bucket = TokenBucket(rate, rate)
+        self.last_flood_error = 0.0
+
+    # Channels' dispatch closes stale DB connections (a thread hop) before every handler; these
+    # consumers touch the ORM only through database_sync_to_async, which does that itself.
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    @property
+    def pin(self) -> str:
+        return self.scope["url_route"]["kwargs"]["pin"]
+
+    async def websocket_connect(self, message: dict[str, Any]) -> None:
+        CONNECTIONS.labels(self.path_label).inc()
+        workers.sockets.add(self)
+        await self.accept()
+        if is_draining():
+            await self.send_reconnect("server restarting", 1000)
+            return
+        await self.connect()
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        self.closed = True
+        workers.sockets.discard(self)
+        CONNECTIONS.labels(self.path_label).dec()
+        for group in self.groups_joined:
+            await hub().detach(group, self)
+        self.groups_joined.clear()
+        await self.disconnect(message.get("code", 1000))
+        raise StopConsumer()
+
+    async def close(self, code: int | None = None, reason: str | None = None) -> None:
+        if not self.closed:
+            self.closed = True
+            await super().close(code=code, reason=reason)
+
+    # --- frames in ------------------------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if not self.bucket.take():
+            FRAMES_REFUSED.labels("rate_limited").inc()
+            now = time.monotonic()
+            if now - self.last_flood_error >= 1:  # one error a second, not one per dropped frame
+                self.last_flood_error = now
+                await self.error("rate_limited", "too many frames; slow down")
+            return
+        if text_data is None:
+            return await self.error("invalid", "frames must be JSON text")
+        if len(text_data) > settings.WS_MAX_MESSAGE_BYTES:
+            return await self.error("too_large", "frame over 64 KiB")
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            return await self.error("bad_json", "frame is not valid JSON")
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            return await self.error("invalid", "a frame is a JSON object with a string 'type'")
+        method = self.handlers.get(frame["type"])
+        if method is None:
+            return await self.error("unknown_type", f"unknown frame type {frame['type'][:40]!r}")
+        await getattr(self, method)(frame)
+
+    async def on_ping(self, frame: dict[str, Any]) -> None:
+        await self.send_frame(frames.pong(frame.get("client_time"), now_ms()))
+
+    # --- frames out -----------------------------------------------------------------------------
+
+    async def send_frame(self, frame: Mapping[str, Any]) -> None:
+        if not self.closed:
+            await self.send(text_data=frames.encode(frame))
+
+    async def error(self, code: str, message: str, close_code: int | None = None) -> None:
+        await self.send_frame(frames.error(code, message))
+        if close_code is not None:
+            await self.close(close_code)
+
+    async def deliver(self, text: str, close_code: int | None = None) -> None:
+        """Called by the process hub with a pre-encoded broadcast."""
+        if self.closed:
+            return
+        await self.send(text_data=text)
+        if close_code is not None:
+            await self.close(close_code)
+
+    async def send_reconnect(self, reason: str, retry_after_ms: int) -> None:
+        await self.send_frame(frames.reconnect(reason, retry_after_ms))
+        await self.close(frames.CLOSE_RESTARTING)
+
+    async def attach(self, group: str) -> None:
+        if group not in self.groups_joined:
+            self.groups_joined.append(group)
+            await hub().attach(group, self)
+
+    async def detach(self, group: str) -> None:
+        if group in self.groups_joined:
+            self.groups_joined.remove(group)
+            await hub().detach(group, self)

@@ -1,0 +1,401 @@
+"""Every frame the server sends, built here and nowhere else (docs/protocol.md is the contract).
+
+Each frame has a TypedDict naming its fields and one builder. The live path, the resume replay and
+the tests all build frames through these functions; `tests/test_frames.py` checks every type against
+docs/protocol.md. Per-player frames for a whole room (`result`, `final`) travel as one table
+(`head`, `fields`, rows by player id) that each process renders with `table_row_frame`.
+"""
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, NotRequired, TypedDict
+
+# --- close codes (the server accepts the handshake, then closes with one of these) ----------------
+
+CLOSE_UNAUTHENTICATED = 4001
+CLOSE_FORBIDDEN = 4003  # also: kicked by the host
+CLOSE_UNKNOWN_PIN = 4004
+CLOSE_RESTARTING = 4012  # after a `reconnect` frame: drain or rebalancing
+
+
+def encode(frame: Mapping[str, Any]) -> str:
+    """The one JSON encoding of an outgoing frame."""
+    return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
+
+
+# --- shared -------------------------------------------------------------------------------------
+
+
+class ErrorFrame(TypedDict):
+    type: Literal["error"]
+    code: str
+    message: str
+
+
+def error(code: str, message: str) -> ErrorFrame:
+    return {"type": "error", "code": code, "message": message}
+
+
+class PongFrame(TypedDict):
+    type: Literal["pong"]
+    client_time: Any
+    server_time: int
+
+
+def pong(client_time: Any, server_time: int) -> PongFrame:
+    return {"type": "pong", "client_time": client_time, "server_time": server_time}
+
+
+class ReconnectFrame(TypedDict):
+    type: Literal["reconnect"]
+    reason: str
+    retry_after_ms: int
+
+
+def reconnect(reason: str, retry_after_ms: int) -> ReconnectFrame:
+    return {"type": "reconnect", "reason": reason, "retry_after_ms": retry_after_ms}
+
+
+class KickedFrame(TypedDict):
+    type: Literal["kicked"]
+    player_id: str
+    nickname: NotRequired[str]
+    reason: str
+
+
+def kicked(player_id: str, nickname: str | None = None, reason: str = "removed by the host") -> KickedFrame:
+    frame: KickedFrame = {"type": "kicked", "player_id": player_id, "reason": reason}
+    if nickname is not None:
+        frame["nickname"] = nickname
+    return frame
+
+
+# --- game: to one socket --------------------------------------------------------------------------
+
+
+class WelcomeFrame(TypedDict):
+    type: Literal["welcome"]
+    player_id: str
+    token: str
+    nickname: str
+    game: dict[str, Any]
+
+
+def welcome(player_id: str, token: str, nickname: str, game: dict[str, Any]) -> WelcomeFrame:
+    return {"type": "welcome", "player_id": player_id, "token": token, "nickname": nickname, "game": game}
+
+
+class HostPlayer(TypedDict):
+    player_id: str
+    nickname: str
+    score: int
+    rank: int
+    kicked: bool
+
+
+class HostWelcomeFrame(TypedDict):
+    type: Literal["host_welcome"]
+    game: dict[str, Any]
+    players: list[HostPlayer]
+    answered: int
+
+
+def host_welcome(game: dict[str, Any], players: list[HostPlayer], answered: int) -> HostWelcomeFrame:
+    return {"type": "host_welcome", "game": game, "players": players, "answered": answered}
+
+
+def host_player(player_id: str, nickname: str, score: int, rank: int, kicked: bool) -> HostPlayer:
+    return {"player_id": player_id, "nickname": nickname, "score": score, "rank": rank, "kicked": kicked}
+
+
+class AnswerAckFrame(TypedDict):
+    type: Literal["answer_ack"]
+    round: int
+    accepted: bool
+    reason: str | None
+
+
+def answer_ack(round_no: int, accepted: bool, reason: str | None = None) -> AnswerAckFrame:
+    return {"type": "answer_ack", "round": round_no, "accepted": accepted, "reason": reason}
+
+
+# --- game: to the room ----------------------------------------------------------------------------
+
+
+class LobbyFrame(TypedDict):
+    type: Literal["lobby"]
+    players: int
+    nicknames: list[str]
+
+
+def lobby(players: int, nicknames: list[str]) -> LobbyFrame:
+    return {"type": "lobby", "players": players, "nicknames": nicknames}
+
+
+class AnswerCountFrame(TypedDict):
+    type: Literal["answer_count"]
+    round: int
+    answered: int
+    players: int
+
+
+def answer_count(round_no: int, answered: int, players: int) -> AnswerCountFrame:
+    return {"type": "answer_count", "round": round_no, "answered": answered, "players": players}
+
+
+class QuestionFrame(TypedDict):
+    type: Literal["question"]
+    round: int
+    total_rounds: int
+    kind: str
+    text: str
+    choices: list[dict[str, Any]]
+    min: float | None
+    max: float | None
+    time_limit_ms: int
+    points: int
+    image: NotRequired[str]
+    opens_at: int
+    deadline: int
+    server_time: int
+
+
+def question(
+    round_no: int, total_rounds: int, public: Mapping[str, Any], opens_at: int, deadline: int
+) -> QuestionFrame:
+    """`public` is the question without its answers (rooms.game.quiz.question_public)."""
+    return {  # type: ignore[typeddict-item]
+        "type": "question",
+        "round": round_no,
+        "total_rounds": total_rounds,
+        **public,
+        "opens_at": opens_at,
+        "deadline": deadline,
+        "server_time": opens_at,
+    }
+
+
+class RevealFrame(TypedDict):
+    type: Literal["reveal"]
+    round: int
+    correct: Any
+    distribution: dict[str, int]
+    answered: int
+    players: int
+    reason: str
+    buckets: NotRequired[list[list[float]]]
+
+
+def reveal(
+    round_no: int,
+    correct: Any,
+    distribution: dict[str, int],
+    answered: int,
+    players: int,
+    reason: str,
+    buckets: list[list[float]] | None = None,
+) -> RevealFrame:
+    frame: RevealFrame = {
+        "type": "reveal",
+        "round": round_no,
+        "correct": correct,
+        "distribution": distribution,
+        "answered": answered,
+        "players": players,
+        "reason": reason,
+    }
+    if buckets is not None:
+        frame["buckets"] = buckets
+    return frame
+
+
+class RankedName(TypedDict):
+    nickname: str
+    score: int
+    rank: int
+
+
+class LeaderboardFrame(TypedDict):
+    type: Literal["leaderboard"]
+    round: int
+    top: list[RankedName]
+    players: int
+
+
+def leaderboard(round_no: int, top: list[RankedName], players: int) -> LeaderboardFrame:
+    return {"type": "leaderboard", "round": round_no, "top": top, "players": players}
+
+
+class FinishedFrame(TypedDict):
+    type: Literal["finished"]
+    podium: list[RankedName]
+    players: int
+
+
+def finished(podium: list[RankedName], players: int) -> FinishedFrame:
+    return {"type": "finished", "podium": podium, "players": players}
+
+
+def ranked_name(nickname: str, score: int, rank: int) -> RankedName:
+    return {"nickname": nickname, "score": score, "rank": rank}
+
+
+class LockFrame(TypedDict):
+    type: Literal["lock"]
+    locked: bool
+
+
+def lock(locked: bool) -> LockFrame:
+    return {"type": "lock", "locked": locked}
+
+
+class PlayerKickedFrame(TypedDict):
+    type: Literal["player_kicked"]
+    player_id: str
+    nickname: str
+
+
+def player_kicked(player_id: str, nickname: str) -> PlayerKickedFrame:
+    return {"type": "player_kicked", "player_id": player_id, "nickname": nickname}
+
+
+# --- game: one per player, sent as one table per room ---------------------------------------------
+
+
+class ResultFrame(TypedDict):
+    type: Literal["result"]
+    round: int
+    correct: bool
+    points: int
+    score: int
+    rank: int
+    streak: int
+    poll: bool
+
+
+RESULT_FIELDS = ("correct", "points", "score", "rank", "streak", "poll")
+
+
+def result_row(correct: bool | None, points: int, score: int, rank: int, streak: int) -> list[Any]:
+    """A player's row of the `result` table; `correct` is None on a poll round."""
+    return [bool(correct), points, score, rank, streak, correct is None]
+
+
+def result_head(round_no: int) -> dict[str, Any]:
+    return {"type": "result", "round": round_no}
+
+
+def result(
+    round_no: int, correct: bool | None, points: int, score: int, rank: int, streak: int
+) -> ResultFrame:
+    return table_row_frame(
+        result_head(round_no), RESULT_FIELDS, result_row(correct, points, score, rank, streak)
+    )  # type: ignore[return-value]
+
+
+class FinalFrame(TypedDict):
+    type: Literal["final"]
+    score: int
+    rank: int
+    players: int
+
+
+FINAL_FIELDS = ("score", "rank")
+
+
+def final_row(score: int, rank: int) -> list[Any]:
+    return [score, rank]
+
+
+def final_head(players: int) -> dict[str, Any]:
+    return {"type": "final", "players": players}
+
+
+def final(score: int, rank: int, players: int) -> FinalFrame:
+    return table_row_frame(final_head(players), FINAL_FIELDS, final_row(score, rank))  # type: ignore[return-value]
+
+
+def table_row_frame(head: Mapping[str, Any], fields: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:
+    """One player's frame out of a room table: the head plus that player's row."""
+    return {**head, **dict(zip(fields, row, strict=True))}
+
+
+# --- chat -----------------------------------------------------------------------------------------
+
+
+class ChatMessageFrame(TypedDict):
+    type: Literal["message"]
+    id: int
+    author: str
+    role: str
+    player_id: str | None
+    text: str
+    ts: int
+
+
+def chat_message(
+    message_id: int, author: str, role: str, player_id: str | None, text: str, ts: int
+) -> ChatMessageFrame:
+    return {
+        "type": "message",
+        "id": message_id,
+        "author": author,
+        "role": role,
+        "player_id": player_id,
+        "text": text,
+        "ts": ts,
+    }
+
+
+class ChatHistoryFrame(TypedDict):
+    type: Literal["history"]
+    messages: list[ChatMessageFrame]
+
+
+def chat_history(messages: list[ChatMessageFrame]) -> ChatHistoryFrame:
+    return {"type": "history", "messages": messages}
+
+
+class ChatDeletedFrame(TypedDict):
+    type: Literal["deleted"]
+    id: int
+
+
+def chat_deleted(message_id: int) -> ChatDeletedFrame:
+    return {"type": "deleted", "id": message_id}
+
+
+class ChatMutedFrame(TypedDict):
+    type: Literal["muted"]
+    player_id: str
+    muted: bool
+
+
+def chat_muted(player_id: str, muted: bool) -> ChatMutedFrame:
+    return {"type": "muted", "player_id": player_id, "muted": muted}
+
+
+# Every frame type the server sends, with its shape: tests/test_frames.py checks these against the docs.
+FRAME_TYPES: dict[str, type] = {
+    "error": ErrorFrame,
+    "pong": PongFrame,
+    "reconnect": ReconnectFrame,
+    "kicked": KickedFrame,
+    "welcome": WelcomeFrame,
+    "host_welcome": HostWelcomeFrame,
+    "answer_ack": AnswerAckFrame,
+    "lobby": LobbyFrame,
+    "answer_count": AnswerCountFrame,
+    "question": QuestionFrame,
+    "reveal": RevealFrame,
+    "leaderboard": LeaderboardFrame,
+    "finished": FinishedFrame,
+    "lock": LockFrame,
+    "player_kicked": PlayerKickedFrame,
+    "result": ResultFrame,
+    "final": FinalFrame,
+    "message": ChatMessageFrame,
+    "history": ChatHistoryFrame,
+    "deleted": ChatDeletedFrame,
+    "muted": ChatMutedFrame,
+}

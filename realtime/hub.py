@@ -1,0 +1,125 @@
+"""Per-process fan-out: one channel-layer subscription per group per process, not one per socket.
+
+Each process has one Hub per event loop. The Hub holds one channel of the layer; it joins a group
+(`game.<pin>`, `chat.<pin>`) when the first local socket of that group attaches and leaves it
+when the last one goes. A broadcast arrives once per process, is decoded once, and its pre-encoded
+text is written to each local socket's ASGI send directly: no per-socket subscription, no
+per-socket decode, no thread hop. Per-player frames for a whole room arrive as one table and are
+rendered here for the local players only. See docs/decisions/0003-per-process-hub.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import weakref
+from typing import Any, Protocol
+
+from channels.layers import get_channel_layer
+
+from .frames import encode, table_row_frame
+
+log = logging.getLogger(__name__)
+
+TO_ALL, TO_HOSTS, TO_PLAYERS, TO_PLAYER = "all", "hosts", "players", "player"
+
+
+class Member(Protocol):
+    role: str  # "player" or "host"
+    player_id: str | None
+
+    async def deliver(self, text: str, close_code: int | None = None) -> None: ...
+
+
+class Hub:
+    def __init__(self) -> None:
+        self.layer = get_channel_layer()
+        self.channel: str | None = None
+        self.groups: dict[str, set[Member]] = {}
+        self.reader: asyncio.Task | None = None
+        self.lock = asyncio.Lock()
+
+    async def attach(self, group: str, member: Member) -> None:
+        async with self.lock:
+            if self.channel is None:
+                self.channel = await self.layer.new_channel("hub.")
+                self.reader = asyncio.create_task(self._read(self.channel), name="quizzone-hub-reader")
+            members = self.groups.setdefault(group, set())
+            if not members:
+                await self.layer.group_add(group, self.channel)
+            members.add(member)
+
+    async def detach(self, group: str, member: Member) -> None:
+        async with self.lock:
+            members = self.groups.get(group)
+            if members is None or member not in members:
+                return
+            members.discard(member)
+            if not members:
+                del self.groups[group]
+                await self.layer.group_discard(group, self.channel)
+
+    async def close(self) -> None:
+        if self.reader is not None:
+            self.reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self.reader
+        self.reader = None
+        self.channel = None
+        self.groups.clear()
+
+    async def _read(self, channel: str) -> None:
+        while True:
+            message = await self.layer.receive(channel)
+            try:
+                await self.deliver(message)
+            except Exception:  # noqa: BLE001 - one bad message must not stop the room
+                log.exception("hub: delivering %s failed", message.get("type"))
+
+    async def deliver(self, message: dict[str, Any]) -> None:
+        members = self.groups.get(message["group"])
+        if not members:
+            return
+        if message["type"] == "qz.text":
+            await self._deliver_text(members, message)
+        elif message["type"] == "qz.table":
+            await self._deliver_table(members, message)
+
+    async def _deliver_text(self, members: set[Member], message: dict[str, Any]) -> None:
+        to, text, close_code = message["to"], message["text"], message.get("close")
+        for m in list(members):
+            if (
+                to == TO_ALL
+                or (to == TO_HOSTS and m.role == "host")
+                or (to == TO_PLAYERS and m.role == "player")
+            ):
+                await m.deliver(text)
+            elif to == TO_PLAYER and m.player_id == message["player_id"]:
+                await m.deliver(text, close_code)
+
+    async def _deliver_table(self, members: set[Member], message: dict[str, Any]) -> None:
+        head, fields, rows = message["head"], message["fields"], message["rows"]
+        for m in list(members):
+            row = rows.get(m.player_id) if m.player_id else None
+            if row is not None:
+                await m.deliver(encode(table_row_frame(head, fields, row)))
+
+
+_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
+
+
+def hub() -> Hub:
+    loop = asyncio.get_running_loop()
+    instance = _hubs.get(loop)
+    if instance is None:
+        instance = _hubs[loop] = Hub()
+    return instance
+
+
+async def hub_reset() -> None:
+    """For tests: drop this loop's hub (its reader task dies with the loop otherwise)."""
+    loop = asyncio.get_running_loop()
+    instance = _hubs.pop(loop, None)
+    if instance is not None:
+        await instance.close()

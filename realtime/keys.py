@@ -1,0 +1,101 @@
+"""Every Redis key QuizZone uses.
+
+Keys of one game share the hash tag `{pin}`, so a game's scripts touch a single cluster slot.
+Every key lives under settings.REDIS_PREFIX: one deployment (or test run) never sees another's keys.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+
+def _p() -> str:
+    return settings.REDIS_PREFIX
+
+
+def game_key(pin: str, part: str) -> str:
+    return f"{_p()}:g:{{{pin}}}:{part}"
+
+
+def meta_key(pin: str) -> str:
+    return game_key(pin, "meta")
+
+
+def quiz_key(pin: str) -> str:
+    return game_key(pin, "quiz")
+
+
+def players_key(pin: str) -> str:
+    return game_key(pin, "players")
+
+
+def nicks_key(pin: str) -> str:
+    return game_key(pin, "nicks")
+
+
+def tokens_key(pin: str) -> str:
+    return game_key(pin, "tokens")
+
+
+def roster_key(pin: str) -> str:
+    return game_key(pin, "roster")
+
+
+def answers_key(pin: str, round_no: int) -> str:
+    return game_key(pin, f"ans:{round_no}")
+
+
+def results_key(pin: str, round_no: int) -> str:
+    return game_key(pin, f"res:{round_no}")
+
+
+def frames_key(pin: str) -> str:
+    """The last `reveal`, `leaderboard` and `finished` frames, for snapshots on (re)connect."""
+    return game_key(pin, "frames")
+
+
+def gate_key(group: str, name: str) -> str:
+    """A cross-process rate gate for one coalesced frame of one group (`lobby` of `game.<pin>`)."""
+    return f"{_p()}:gate:{{{group}}}:{name}"
+
+
+def chat_log_key(pin: str) -> str:
+    return game_key(pin, "chat:log")
+
+
+def chat_seq_key(pin: str) -> str:
+    return game_key(pin, "chat:seq")
+
+
+def chat_muted_key(pin: str) -> str:
+    return game_key(pin, "chat:muted")
+
+
+def chat_rate_key(pin: str, author: str) -> str:
+    return game_key(pin, f"chat:rate:{author}")
+
+
+def chat_deleted_key(pin: str) -> str:
+    """Set of the ids of chat messages the host deleted (kept in the log, for the database)."""
+    return game_key(pin, "chat:deleted")
+
+
+def deadlines_key() -> str:
+    """Sorted set of open rounds, `pin:round` scored by deadline (ms): the sweeper's work list."""
+    return f"{_p()}:deadlines"
+
+
+def workers_key() -> str:
+    return f"{_p()}:workers"
+
+
+def worker_key(worker_id: str) -> str:
+    return f"{_p()}:worker:{worker_id}"
+
+
+def game_keys(pin: str, total_rounds: int) -> list[str]:
+    fixed = [meta_key(pin), quiz_key(pin), players_key(pin), nicks_key(pin), tokens_key(pin), roster_key(pin)]
+    fixed += [frames_key(pin)]
+    fixed += [chat_log_key(pin), chat_seq_key(pin), chat_muted_key(pin), chat_deleted_key(pin)]
+    rounds = [k for r in range(1, total_rounds + 1) for k in (answers_key(pin, r), results_key(pin, r))]
+    return fixed + rounds

@@ -1,0 +1,59 @@
+"""The Redis clients of this process and the one way to run a script (keys.py names the keys,
+scripts.py holds the scripts)."""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+
+import redis
+from django.conf import settings
+from redis import asyncio as aioredis
+
+_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
+    weakref.WeakKeyDictionary()
+)
+_sync_client: redis.Redis | None = None
+
+
+def client() -> aioredis.Redis:
+    """The asyncio client for the running event loop (connections cannot cross loops)."""
+    loop = asyncio.get_running_loop()
+    conn = _async_clients.get(loop)
+    if conn is None:
+        # A burst (a whole room answering at once) must wait for a free connection, not fail: redis-py's
+        # default pool raises MaxConnectionsError past 100 commands in flight.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            settings.REDIS_URL,
+            decode_responses=True,
+            health_check_interval=30,
+            max_connections=settings.REDIS_MAX_CONNECTIONS,
+            timeout=settings.REDIS_POOL_TIMEOUT,
+        )
+        conn = aioredis.Redis(connection_pool=pool)
+        _async_clients[loop] = conn
+    return conn
+
+
+async def client_close() -> None:
+    """Closes the running loop's client (for short-lived loops, e.g. one asyncio.run per Celery task)."""
+    conn = _async_clients.pop(asyncio.get_running_loop(), None)
+    if conn is not None:
+        await conn.aclose()
+
+
+def sync_client() -> redis.Redis:
+    global _sync_client
+    if _sync_client is None:
+        _sync_client = redis.Redis.from_url(settings.REDIS_URL, decode_responses=True)
+    return _sync_client
+
+
+async def run_script(source: str, keys: list[str], args: list) -> list:
+    """EVALSHA with fallback to EVAL (redis-py's Script object caches the sha per client)."""
+    conn = client()
+    scripts = conn.__dict__.setdefault("_qz_scripts", {})
+    script = scripts.get(source)
+    if script is None:
+        script = scripts[source] = conn.register_script(source)
+    return await script(keys=keys, args=args)

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from quizzes.models import Question, Quiz
+
+
+class Game(models.Model):
+    class Status(models.TextChoices):
+        LOBBY = "lobby", _("Lobby")
+        RUNNING = "running", _("Running")
+        FINISHED = "finished", _("Finished")
+
+    pin = models.CharField(max_length=6, db_index=True)
+    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="games")
+    host = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hosted_games")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.LOBBY)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "rooms_game"  # created by the rooms app before results became an app of its own
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pin"], condition=~models.Q(status="finished"), name="unique_pin_among_live_games"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pin} · {self.quiz}"
+
+
+class GamePlayer(models.Model):
+    """A player's final standing, written when the game finishes."""
+
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="players")
+    player_id = models.CharField(max_length=32)
+    nickname = models.CharField(max_length=24)
+    score = models.IntegerField(default=0)
+    rank = models.PositiveIntegerField(default=0)
+    streak = models.PositiveIntegerField(default=0)
+    kicked = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "rooms_gameplayer"
+        ordering = ["rank", "nickname"]
+        constraints = [models.UniqueConstraint(fields=["game", "player_id"], name="unique_player_per_game")]
+
+    def __str__(self) -> str:
+        return f"{self.nickname} ({self.score})"
+
+
+class GameAnswer(models.Model):
+    """One answer as the server accepted it: server time, correctness and points."""
+
+    game = models.ForeignKey(Game, on_delete=models.CASCADE, related_name="answers")
+    player = models.ForeignKey(GamePlayer, on_delete=models.CASCADE, related_name="answers")
+    round = models.PositiveIntegerField()
+    question = models.ForeignKey(Question, on_delete=models.SET_NULL, null=True, related_name="+")
+    answer = models.JSONField()
+    answered_at_ms = models.BigIntegerField()
+    response_ms = models.IntegerField()
+    correct = models.BooleanField(null=True)
+    points = models.IntegerField(default=0)
+
+    class Meta:
+        db_table = "rooms_gameanswer"
+        ordering = ["round", "answered_at_ms"]
+        constraints = [models.UniqueConstraint(fields=["player", "round"], name="one_answer_per_round")]

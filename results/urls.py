@@ -1,0 +1,7 @@
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("games/<str:pin>/results/", api.GameResultsView.as_view(), name="game-results"),
+]

@@ -1,0 +1,212 @@
+"""Live game actions: the only place game state changes. Each loads the state it needs, lets the pure
+machine decide, commits the decision atomically to Redis and emits the frames. Consumers and Celery
+tasks only call these; what must outlast the frames (timers, database records, chat) goes through
+rooms.effects.
+
+Every action returns the events meant for the caller (audience SENDER); everything else is
+broadcast from here through realtime.broadcast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Callable
+
+from realtime import broadcast, frames
+from realtime.clock import now_ms
+from realtime.hub import TO_HOSTS
+
+from . import effects, metrics, snapshots, store
+from .game import commands as c
+from .game import events as e
+from .game.machine import Transition, nickname_problem, step
+from .game.quiz import QuizSpec
+from .game.state import LOBBY, QUESTION, GameState
+
+log = logging.getLogger(__name__)
+
+LOBBY_INTERVAL_MS = 500  # `lobby` at most 2 a second per game
+ANSWER_COUNT_INTERVAL_MS = 100  # `answer_count` at most 10 a second per game
+COMMIT_ATTEMPTS = 10
+
+_JOIN_RACE_MESSAGES = {
+    "nickname_taken": "that nickname is taken",
+    "game_started": "the game has already started",
+    "game_locked": "the host has locked the game",
+    "no_game": "no such game",
+}
+
+
+def _sender(events: list[e.Event]) -> list[e.Event]:
+    return [ev for ev in events if ev.audience == e.SENDER]
+
+
+# --- players ---------------------------------------------------------------------------------
+
+
+async def game_join(pin: str, nickname: object) -> list[e.Event]:
+    quiz = await store.quiz_cached(pin)
+    key = nickname.strip().casefold() if isinstance(nickname, str) and not nickname_problem(nickname) else ""
+    loaded = await store.load_for_join(pin, key)
+    cmd = c.Join(player_id=secrets.token_hex(6), nickname=nickname, token=secrets.token_urlsafe(24))  # type: ignore[arg-type]
+    t = step(loaded.state, cmd, now_ms(), quiz)
+    if not t.changed:
+        return t.events
+    player = t.state.players[cmd.player_id]
+    status, detail = await store.join_commit(pin, player, key)
+    if status != "ok":
+        return [e.Refused(str(detail), _JOIN_RACE_MESSAGES.get(str(detail), "cannot join"))]
+    metrics.PLAYERS_JOINED.inc()
+    await _lobby_changed(pin)
+    return _sender(t.events)
+
+
+async def game_resume(pin: str, token: object) -> list[e.Event]:
+    if not isinstance(token, str) or not token:
+        return [e.Refused("bad_token", "unknown or expired token")]
+    player_id = await store.player_id_for_token(pin, token)
+    if player_id is None:
+        return [e.Refused("bad_token", "unknown or expired token")]
+    loaded = await store.load_player(pin, player_id)
+    events = step(loaded.state, c.Resume(token), now_ms(), await store.quiz_cached(pin)).events
+    return [
+        await snapshots.with_replay(pin, loaded, ev) if isinstance(ev, e.Welcome) else ev for ev in events
+    ]
+
+
+async def game_answer(pin: str, player_id: str, round_no: int, fields: dict) -> list[e.Event]:
+    now = now_ms()
+    quiz = await store.quiz_cached(pin)
+    loaded = await store.load_player(pin, player_id, round_no)
+    t = step(loaded.state, c.SubmitAnswer(player_id, round_no, fields), now, quiz)
+    ack = next(ev for ev in t.events if isinstance(ev, e.AnswerAcked | e.Refused))
+    if not (isinstance(ack, e.AnswerAcked) and ack.accepted):
+        metrics.ANSWERS.labels("refused").inc()
+        return [ack]
+    status, answered, active = await store.answer_commit(pin, t.state.answers[player_id])
+    if status != "ok":
+        metrics.ANSWERS.labels("refused").inc()
+        return [e.AnswerAcked(round_no, False, str(answered))]
+    metrics.ANSWERS.labels("accepted").inc()
+    await _answer_count_changed(pin, round_no)
+    if answered >= active:
+        task = asyncio.get_running_loop().create_task(_close_quietly(pin, round_no, "all_answered"))
+        _background.add(task)  # the loop keeps only a weak reference to a task
+        task.add_done_callback(_background.discard)
+    return [ack]
+
+
+_background: set[asyncio.Task] = set()
+
+
+async def _close_quietly(pin: str, round_no: int, reason: str) -> None:
+    try:
+        await round_close(pin, round_no, reason)
+    except Exception:  # noqa: BLE001 - the timer and sweeper close the round anyway
+        log.exception("closing %s round %s (%s) failed", pin, round_no, reason)
+
+
+# --- host ------------------------------------------------------------------------------------
+
+
+def SKIP(state: GameState) -> c.Command:  # noqa: N802 - a command built from the state it applies to
+    """The host's `skip`: close whatever round is open now."""
+    return c.Close(state.round, "skip")
+
+
+async def game_host_command(pin: str, cmd: c.Command | Callable[[GameState], c.Command]) -> list[e.Event]:
+    return _sender((await _transition(pin, cmd)).events)
+
+
+async def round_close(pin: str, round_no: int, reason: str) -> str:
+    """Closes round `round_no` once, whoever asks and however often. Returns 'closed' or why not."""
+    t = await _transition(pin, c.Close(round_no, reason))
+    refused = next((ev for ev in t.events if isinstance(ev, e.Refused)), None)
+    return refused.code if refused else "closed"
+
+
+async def _transition(pin: str, command: c.Command | Callable[[GameState], c.Command]) -> Transition:
+    quiz = await store.quiz_cached(pin)
+    for _ in range(COMMIT_ATTEMPTS):
+        loaded = await store.load_full(pin)
+        cmd = command(loaded.state) if callable(command) else command
+        t = step(loaded.state, cmd, now_ms(), quiz)
+        if not t.changed:
+            return t
+        scored = next((ev for ev in t.events if isinstance(ev, e.RoundScored)), None)
+        try:
+            await store.transition_commit(
+                pin,
+                loaded,
+                t.state,
+                expect_answers=len(loaded.state.answers) if scored else -1,
+                results=store.results_rows(scored, loaded.state.opens_at) if scored else None,
+            )
+        except store.Conflict:
+            metrics.COMMIT_CONFLICTS.inc()
+            continue
+        await _emit(pin, loaded.state, t, quiz)
+        return t
+    raise RuntimeError(f"game {pin}: gave up after {COMMIT_ATTEMPTS} conflicting commits")
+
+
+# --- frames out ------------------------------------------------------------------------------
+
+
+async def _emit(pin: str, before: GameState, t: Transition, quiz: QuizSpec) -> None:
+    """Sends the frames of a committed transition; what must last goes to rooms.effects."""
+    group = broadcast.game_group(pin)
+    for ev in t.events:
+        if isinstance(ev, e.QuestionOpened):
+            await broadcast.send_frame(group, ev.frame())
+            await effects.round_opened(pin, ev.round, ev.deadline, first=before.phase == LOBBY)
+        elif isinstance(ev, e.Revealed):
+            await _send_and_keep(pin, "reveal", ev.frame())
+            await effects.round_closed(pin, ev.round, before.deadline)
+        elif isinstance(ev, e.RoundScored):
+            rows = {pid: frames.result_row(*row) for pid, row in ev.table().items()}
+            await broadcast.send_table(group, frames.result_head(ev.round), frames.RESULT_FIELDS, rows)
+        elif isinstance(ev, e.FinalStandings):
+            rows = {pid: frames.final_row(*row) for pid, row in ev.table().items()}
+            await broadcast.send_table(group, frames.final_head(ev.players), frames.FINAL_FIELDS, rows)
+        elif isinstance(ev, e.GameFinished):
+            await _send_and_keep(pin, "finished", ev.frame())
+            await effects.game_finished(
+                pin, t.state, quiz, open_round=before.round if before.phase == QUESTION else 0
+            )
+        elif isinstance(ev, e.PlayerKicked):
+            await broadcast.send_to_player(group, ev.player_id, ev.frame(), close=frames.CLOSE_FORBIDDEN)
+            await broadcast.send_frame(group, frames.player_kicked(ev.player_id, ev.nickname), TO_HOSTS)
+            await effects.player_kicked(pin, ev.player_id, ev.nickname)
+            await _lobby_changed(pin)
+        elif isinstance(ev, e.LeaderboardShown):
+            await _send_and_keep(pin, "leaderboard", ev.frame())
+        elif ev.audience == e.ROOM:
+            await broadcast.send_frame(group, ev.frame())
+
+
+async def _send_and_keep(pin: str, name: str, frame: dict) -> None:
+    """Broadcasts a room frame and keeps its text, so a client that (re)connects later can draw it."""
+    text = frames.encode(frame)
+    await store.frame_keep(pin, name, text)
+    await broadcast.send_text(broadcast.game_group(pin), text)
+
+
+async def _lobby_changed(pin: str) -> None:
+    async def build() -> dict:
+        players, nicknames = await store.roster(pin)
+        return frames.lobby(players, nicknames)
+
+    await broadcast.send_coalesced(broadcast.game_group(pin), "lobby", LOBBY_INTERVAL_MS, build)
+
+
+async def _answer_count_changed(pin: str, round_no: int) -> None:
+    async def build() -> dict:
+        answered, players = await store.answer_count(pin, round_no)
+        return frames.answer_count(round_no, answered, players)
+
+    await broadcast.send_coalesced(
+        broadcast.game_group(pin), "answers", ANSWER_COUNT_INTERVAL_MS, build, TO_HOSTS
+    )

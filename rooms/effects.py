@@ -1,0 +1,84 @@
+"""The side effects of live-game actions that must outlast the frames: round timers and the sweeper's
+work list, database records, and what other apps are told. Actions call these; nothing else does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from celery import current_app
+from channels.db import database_sync_to_async
+
+from realtime.clock import now_ms
+from results import services as records
+from results.models import Game
+
+from . import metrics, signals, store
+from .game.quiz import QuizSpec
+from .game.state import GameState
+
+log = logging.getLogger(__name__)
+
+ROUND_TIMER_TASK = "rooms.tasks.round_timer"  # by name: rooms.tasks calls the actions, which call these
+
+
+async def round_opened(pin: str, round_no: int, deadline: int, *, first: bool) -> None:
+    """A round opened: its timer runs and the sweeper knows its deadline; the first marks the game running."""
+    await store.deadline_add(pin, round_no, deadline)
+    countdown = max(0.0, (deadline - now_ms()) / 1000)
+    await asyncio.to_thread(round_timer_start, pin, round_no, countdown)
+    if first:
+        await database_sync_to_async(records.game_status_set)(pin, Game.Status.RUNNING)
+
+
+def round_timer_start(pin: str, round_no: int, countdown: float) -> None:
+    current_app.send_task(ROUND_TIMER_TASK, (pin, round_no), countdown=countdown)
+
+
+async def round_closed(pin: str, round_no: int, deadline: int) -> None:
+    await store.deadline_remove(pin, round_no)
+    metrics.ROUND_CLOSE_LATENESS.observe(max(0, now_ms() - deadline) / 1000)
+
+
+async def game_finished(pin: str, state: GameState, quiz: QuizSpec, *, open_round: int) -> None:
+    """Saves the results, then lets the other apps save what they keep (the chat)."""
+    if open_round:
+        await store.deadline_remove(pin, open_round)
+    await game_results_persist(pin, state, quiz)
+    for receiver, outcome in await signals.game_finished.asend_robust(sender=__name__, pin=pin):
+        if isinstance(outcome, Exception):  # the results are saved; players still get `final`
+            log.error("after game %s finished, %s failed: %r", pin, receiver.__qualname__, outcome)
+
+
+async def player_kicked(pin: str, player_id: str, nickname: str) -> None:
+    await store.roster_remove(pin, nickname)
+    for receiver, outcome in await signals.player_kicked.asend_robust(
+        sender=__name__, pin=pin, player_id=player_id
+    ):
+        if isinstance(outcome, Exception):
+            log.error(
+                "after kicking %s from %s, %s failed: %r", player_id, pin, receiver.__qualname__, outcome
+            )
+
+
+async def game_results_persist(pin: str, state: GameState, quiz: QuizSpec) -> None:
+    """Writes the final standings and every answer of the game to the database (idempotent)."""
+    rounds = await store.answers_all(pin, quiz.total_rounds)
+    players = [
+        records.PlayerRecord(p.id, p.nickname, p.score, p.rank, p.streak, p.kicked)
+        for p in state.players.values()
+    ]
+    answers = []
+    for round_no, (answers_raw, results_raw) in rounds.items():
+        for pid, raw in answers_raw.items():
+            answer = store.answer_load(pid, round_no, raw)
+            # results rows are [correct, points, response_ms], written when the round closed
+            correct, points, response_ms = (
+                json.loads(results_raw[pid]) if pid in results_raw else (None, 0, 0)
+            )
+            answers.append(
+                records.AnswerRecord(pid, round_no, answer.answer, answer.at_ms, response_ms, correct, points)
+            )
+    await database_sync_to_async(records.game_results_save)(pin, players, answers)
