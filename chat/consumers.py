@@ -14,6 +14,7 @@ from .services import ChatAuthor, ChatRefused
 
 class ChatConsumer(FrameConsumer):
     path_label = "chat"
+    admitted_types = frozenset({"hello"})
     handlers = {
         "hello": "on_hello",
         "say": "on_say",

@@ -13,9 +13,9 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 
-from . import keys, scripts
+from . import scripts
 from .frames import encode
-from .hub import TO_ALL, TO_HOSTS, TO_PLAYER
+from .hub import TO_ALL, TO_HOSTS, TO_PLAYER, TO_PLAYERS
 from .redisdb import run_script
 
 log = logging.getLogger(__name__)
@@ -56,36 +56,40 @@ async def send_table(group: str, head: dict[str, Any], fields: list[str], rows: 
 
 # --- coalescing --------------------------------------------------------------------------------
 
-_trailing: set[tuple[str, str]] = set()
+_trailing: set[str] = set()  # gate keys with a send already due in this process
 _tasks: set[asyncio.Task] = set()
 
 
 async def send_coalesced(
-    group: str,
-    gate: str,
+    gate_key: str,
     interval_ms: int,
-    build: Callable[[], Awaitable[dict[str, Any] | None]],
-    to: str = TO_ALL,
+    send: Callable[[], Awaitable[None]],
+    *,
+    gate_wait_ms: int | None = None,
 ) -> None:
-    """Send build()'s frame now if the gate is open, else make sure one send follows when it opens."""
-    wait_ms = int(await run_script(scripts.GATE, [keys.gate_key(group, gate)], [interval_ms]))
-    if wait_ms == 0:
-        frame = await build()
-        if frame is not None:
-            await send_frame(group, frame, to)
+    """Run `send` now if the cross-process gate is open, else make sure it runs once when it opens.
+
+    `send` reads the latest state when it runs, so a send already due in this process carries every
+    later change: while one is due, a change costs no Redis command. `gate_wait_ms` is the gate's answer
+    when the caller's own script already tried it (0: open)."""
+    if gate_wait_ms is None:
+        if gate_key in _trailing:
+            return
+        gate_wait_ms = int(await run_script(scripts.GATE, [gate_key], [interval_ms]))
+    if gate_wait_ms == 0:
+        await send()
         return
-    key = (group, gate)
-    if key in _trailing:
+    if gate_key in _trailing:
         return
-    _trailing.add(key)
+    _trailing.add(gate_key)
 
     async def trailing() -> None:
-        await asyncio.sleep(wait_ms / 1000)
-        _trailing.discard(key)
+        await asyncio.sleep(gate_wait_ms / 1000)
+        _trailing.discard(gate_key)
         try:
-            await send_coalesced(group, gate, interval_ms, build, to)
+            await send_coalesced(gate_key, interval_ms, send)
         except Exception:  # noqa: BLE001
-            log.exception("coalesced send %s failed", key)
+            log.exception("coalesced send %s failed", gate_key)
 
     task = asyncio.get_running_loop().create_task(trailing())
     _tasks.add(task)
@@ -96,6 +100,7 @@ __all__ = [
     "TO_ALL",
     "TO_HOSTS",
     "TO_PLAYER",
+    "TO_PLAYERS",
     "chat_group",
     "game_group",
     "send_coalesced",

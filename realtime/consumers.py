@@ -8,20 +8,25 @@ them to `deliver` directly.
 from __future__ import annotations
 
 import json
+import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from typing import Any, ClassVar
 
 from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from redis.exceptions import RedisError
 
 from . import frames, workers
+from .admission import Busy, admission, retry_hint_ms, worker_full
 from .clock import now_ms
 from .hub import hub
 from .lifecycle import is_draining
-from .metrics import CONNECTIONS, FRAMES_REFUSED
+from .metrics import ADMISSIONS_REFUSED, CONNECTIONS, FRAMES_REFUSED
+
+log = logging.getLogger(__name__)
 
 NO_LAYER = "__quizzone_no_per_socket_channel__"  # sockets get broadcasts from the hub, not the layer
 
@@ -44,6 +49,8 @@ class TokenBucket:
 class FrameConsumer(AsyncWebsocketConsumer):
     channel_layer_alias = NO_LAYER
     handlers: ClassVar[dict[str, str]] = {}
+    admitted_types: ClassVar[frozenset[str]] = frozenset()  # frames that get a socket into a game
+    admit_connect: ClassVar[bool] = True  # whether connect() waits its turn too
     role = "player"
     path_label = "ws"
 
@@ -75,7 +82,14 @@ class FrameConsumer(AsyncWebsocketConsumer):
         if is_draining():
             await self.send_reconnect("server restarting", 1000)
             return
-        await self.connect()
+        if worker_full(len(workers.sockets)):
+            ADMISSIONS_REFUSED.labels("full").inc()
+            await self.send_reconnect("busy", retry_hint_ms())
+            return
+        if self.admit_connect:
+            await self.admitted(self.connect())
+        else:
+            await self.connect()
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         self.closed = True
@@ -115,7 +129,29 @@ class FrameConsumer(AsyncWebsocketConsumer):
         method = self.handlers.get(frame["type"])
         if method is None:
             return await self.error("unknown_type", f"unknown frame type {frame['type'][:40]!r}")
-        await getattr(self, method)(frame)
+        handling = getattr(self, method)(frame)
+        if frame["type"] in self.admitted_types:
+            return await self.admitted(handling)
+        try:
+            await handling
+        except RedisError:
+            log.warning("%s frame on %s failed on Redis", frame["type"], self.pin, exc_info=True)
+            await self.error("unavailable", "the server could not do that now; try again")
+
+    async def admitted(self, work: Coroutine[Any, Any, None]) -> None:
+        """Runs a socket's way into a game under admission control; a busy worker sends it elsewhere."""
+        try:
+            async with admission().slot():
+                await work
+        except Busy as busy:
+            work.close()
+            ADMISSIONS_REFUSED.labels("queue").inc()
+            await self.send_reconnect("busy", busy.retry_after_ms)
+        except RedisError:
+            work.close()
+            ADMISSIONS_REFUSED.labels("redis").inc()
+            log.warning("admitting a socket to %s failed on Redis", self.pin, exc_info=True)
+            await self.send_reconnect("busy", retry_hint_ms())
 
     async def on_ping(self, frame: dict[str, Any]) -> None:
         await self.send_frame(frames.pong(frame.get("client_time"), now_ms()))

@@ -54,9 +54,9 @@ def frames_key(pin: str) -> str:
     return game_key(pin, "frames")
 
 
-def gate_key(group: str, name: str) -> str:
-    """A cross-process rate gate for one coalesced frame of one group (`lobby` of `game.<pin>`)."""
-    return f"{_p()}:gate:{{{group}}}:{name}"
+def gate_key(pin: str, name: str) -> str:
+    """A cross-process rate gate for one coalesced frame of a game (`lobby`, `answers`)."""
+    return game_key(pin, f"gate:{name}")
 
 
 def chat_log_key(pin: str) -> str:

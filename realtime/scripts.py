@@ -4,30 +4,55 @@ Each script re-checks the facts its caller decided on, so two processes acting a
 instant cannot both succeed where only one may. Replies: {"ok", ...} or {"err", reason}.
 """
 
-JOIN = """
--- KEYS: meta players nicks tokens roster; ARGV: nick_key pid token player_json nickname ttl
-local phase = redis.call('HGET', KEYS[1], 'phase')
-if not phase then return {'err', 'no_game'} end
-if phase ~= 'lobby' then return {'err', 'game_started'} end
-if redis.call('HGET', KEYS[1], 'locked') == '1' then return {'err', 'game_locked'} end
+# A cross-process rate gate for coalesced frames: SET NX PX. 0 when this caller may send now, else the
+# ms until the gate opens again. Scripts that change what a coalesced frame shows try it in the same call.
+_GATE_FUNCTION = """
+local function gate(key, interval_ms)
+  if redis.call('SET', key, '1', 'NX', 'PX', interval_ms) then return 0 end
+  local ttl = redis.call('PTTL', key)
+  if ttl < 1 then return 1 end
+  return ttl
+end
+"""
+
+JOIN = (
+    _GATE_FUNCTION
+    + """
+-- KEYS: meta players nicks tokens roster lobby_gate
+-- ARGV: nick_key pid token player_json nickname ttl lobby_interval_ms
+-- Returns {'ok', active, lobby_gate_wait_ms} or {'err', reason}, in the machine's order.
+local meta = redis.call('HMGET', KEYS[1], 'phase', 'locked')
+if not meta[1] then return {'err', 'no_game'} end
+if meta[1] ~= 'lobby' then return {'err', 'game_started'} end
+if meta[2] == '1' then return {'err', 'game_locked'} end
 if redis.call('HSETNX', KEYS[3], ARGV[1], ARGV[2]) == 0 then return {'err', 'nickname_taken'} end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[4])
 redis.call('HSET', KEYS[4], ARGV[3], ARGV[2])
 redis.call('RPUSH', KEYS[5], ARGV[5])
 local active = redis.call('HINCRBY', KEYS[1], 'active', 1)
 for i = 1, 5 do redis.call('EXPIRE', KEYS[i], ARGV[6]) end
-return {'ok', active}
+return {'ok', active, gate(KEYS[6], ARGV[7])}
 """
+)
 
-ANSWER = """
--- KEYS: meta answers(round); ARGV: round pid answer_json now ttl
+ANSWER = (
+    _GATE_FUNCTION
+    + """
+-- KEYS: meta answers(round) players count_gate; ARGV: round pid answer_json now ttl count_interval_ms
+-- The state rules of an answer, in the machine's order (rooms/game/machine.py `_answer`): a player not
+-- kicked, the round open, once, in time. Returns {'ok', answered, active, count_gate_wait_ms} or
+-- {'err', reason}. The answer's own rules (shape, choice ids) were checked by the machine before.
+local raw = redis.call('HGET', KEYS[3], ARGV[2])
+if not raw or cjson.decode(raw)['kicked'] then return {'err', 'forbidden'} end
 local meta = redis.call('HMGET', KEYS[1], 'phase', 'round', 'deadline', 'active')
 if meta[1] ~= 'question' or meta[2] ~= ARGV[1] then return {'err', 'not_open'} end
+if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return {'err', 'duplicate'} end
 if tonumber(ARGV[4]) > tonumber(meta[3]) then return {'err', 'late'} end
-if redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[3]) == 0 then return {'err', 'duplicate'} end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 redis.call('EXPIRE', KEYS[2], ARGV[5])
-return {'ok', redis.call('HLEN', KEYS[2]), tonumber(meta[4] or '0')}
+return {'ok', redis.call('HLEN', KEYS[2]), tonumber(meta[4] or '0'), gate(KEYS[4], ARGV[6])}
 """
+)
 
 COMMIT = """
 -- KEYS[1] meta, KEYS[2] answers of the round being closed (or any key), KEYS[3..] written keys
@@ -46,13 +71,13 @@ for i = 1, #KEYS do redis.call('EXPIRE', KEYS[i], ARGV[3]) end
 return {'ok', new_seq}
 """
 
-GATE = """
--- A cross-process rate gate. KEYS: gate; ARGV: interval_ms. Returns 0 when passed, else ms to wait.
-if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then return 0 end
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 1 then return 1 end
-return ttl
+GATE = (
+    _GATE_FUNCTION
+    + """
+-- KEYS: gate; ARGV: interval_ms
+return gate(KEYS[1], ARGV[1])
 """
+)
 
 # Chat: chat:log is a hash `id -> message body JSON` (the frame's fields but type and id) holding the last
 # `cap` ids; chat:seq gives the ids; deleted ids go to chat:deleted. A finished game's chat is read-only.

@@ -13,21 +13,25 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Callable
+from functools import partial
 
 from realtime import broadcast, frames
+from realtime import keys as k
 from realtime.clock import now_ms
-from realtime.hub import TO_HOSTS
+from realtime.hub import TO_HOSTS, TO_PLAYERS
 
 from . import effects, metrics, snapshots, store
 from .game import commands as c
 from .game import events as e
-from .game.machine import Transition, nickname_problem, step
+from .game.machine import Transition, answer_accepted, step
 from .game.quiz import QuizSpec
 from .game.state import LOBBY, QUESTION, GameState
 
 log = logging.getLogger(__name__)
 
 LOBBY_INTERVAL_MS = 500  # `lobby` at most 2 a second per game
+LOBBY_NAMES_TO_PLAYERS_MAX = 200  # above this many players, players get the lobby count without names
+LOBBY_PLAYERS_MAX_INTERVAL_MS = 5000
 ANSWER_COUNT_INTERVAL_MS = 100  # `answer_count` at most 10 a second per game
 COMMIT_ATTEMPTS = 10
 
@@ -47,19 +51,21 @@ def _sender(events: list[e.Event]) -> list[e.Event]:
 
 
 async def game_join(pin: str, nickname: object) -> list[e.Event]:
+    """The machine decides on the nickname in a lobby; the JOIN script re-checks the game's state (in its
+    lobby, unlocked, nickname free) as it adds the player: one Redis round trip."""
     quiz = await store.quiz_cached(pin)
-    key = nickname.strip().casefold() if isinstance(nickname, str) and not nickname_problem(nickname) else ""
-    loaded = await store.load_for_join(pin, key)
     cmd = c.Join(player_id=secrets.token_hex(6), nickname=nickname, token=secrets.token_urlsafe(24))  # type: ignore[arg-type]
-    t = step(loaded.state, cmd, now_ms(), quiz)
+    t = step(GameState(pin=pin, total_rounds=quiz.total_rounds), cmd, now_ms(), quiz)
     if not t.changed:
         return t.events
     player = t.state.players[cmd.player_id]
-    status, detail = await store.join_commit(pin, player, key)
+    status, detail, lobby_gate_wait_ms = await store.join_commit(
+        pin, player, player.nickname.casefold(), LOBBY_INTERVAL_MS
+    )
     if status != "ok":
         return [e.Refused(str(detail), _JOIN_RACE_MESSAGES.get(str(detail), "cannot join"))]
     metrics.PLAYERS_JOINED.inc()
-    await _lobby_changed(pin)
+    await _lobby_changed(pin, lobby_gate_wait_ms)
     return _sender(t.events)
 
 
@@ -77,25 +83,35 @@ async def game_resume(pin: str, token: object) -> list[e.Event]:
 
 
 async def game_answer(pin: str, player_id: str, round_no: int, fields: dict) -> list[e.Event]:
+    """The machine checks the answer against its question; the ANSWER script checks, in the machine's
+    order, that the player may answer this round now, and stores it: one Redis round trip."""
     now = now_ms()
     quiz = await store.quiz_cached(pin)
-    loaded = await store.load_player(pin, player_id, round_no)
-    t = step(loaded.state, c.SubmitAnswer(player_id, round_no, fields), now, quiz)
-    ack = next(ev for ev in t.events if isinstance(ev, e.AnswerAcked | e.Refused))
-    if not (isinstance(ack, e.AnswerAcked) and ack.accepted):
+    answer = answer_accepted(quiz, round_no, player_id, fields, now)
+    if answer is None:  # no such round, or not a valid answer to it: the machine says why, on the state
+        return await _answer_refused(pin, player_id, round_no, fields, now, quiz)
+    stored = await store.answer_commit(pin, answer, ANSWER_COUNT_INTERVAL_MS)
+    if isinstance(stored, str):
         metrics.ANSWERS.labels("refused").inc()
-        return [ack]
-    status, answered, active = await store.answer_commit(pin, t.state.answers[player_id])
-    if status != "ok":
-        metrics.ANSWERS.labels("refused").inc()
-        return [e.AnswerAcked(round_no, False, str(answered))]
+        if stored == "forbidden":
+            return [e.Refused("forbidden", "not a player of this game")]
+        return [e.AnswerAcked(round_no, False, stored)]
     metrics.ANSWERS.labels("accepted").inc()
-    await _answer_count_changed(pin, round_no)
-    if answered >= active:
+    await _answer_count_changed(pin, round_no, stored)
+    if stored.answered >= stored.active:
         task = asyncio.get_running_loop().create_task(_close_quietly(pin, round_no, "all_answered"))
         _background.add(task)  # the loop keeps only a weak reference to a task
         task.add_done_callback(_background.discard)
-    return [ack]
+    return [e.AnswerAcked(round_no, True)]
+
+
+async def _answer_refused(
+    pin: str, player_id: str, round_no: int, fields: dict, now: int, quiz: QuizSpec
+) -> list[e.Event]:
+    loaded = await store.load_player(pin, player_id, round_no)
+    t = step(loaded.state, c.SubmitAnswer(player_id, round_no, fields), now, quiz)
+    metrics.ANSWERS.labels("refused").inc()
+    return [next(ev for ev in t.events if isinstance(ev, e.AnswerAcked | e.Refused))]
 
 
 _background: set[asyncio.Task] = set()
@@ -194,19 +210,53 @@ async def _send_and_keep(pin: str, name: str, frame: dict) -> None:
     await broadcast.send_text(broadcast.game_group(pin), text)
 
 
-async def _lobby_changed(pin: str) -> None:
-    async def build() -> dict:
-        players, nicknames = await store.roster(pin)
-        return frames.lobby(players, nicknames)
-
-    await broadcast.send_coalesced(broadcast.game_group(pin), "lobby", LOBBY_INTERVAL_MS, build)
+def lobby_players_interval_ms(players: int) -> int:
+    """How often players hear the lobby count: twice a second in a class, every 5 s at 10,000 players."""
+    return min(LOBBY_PLAYERS_MAX_INTERVAL_MS, max(LOBBY_INTERVAL_MS, players // 2))
 
 
-async def _answer_count_changed(pin: str, round_no: int) -> None:
-    async def build() -> dict:
-        answered, players = await store.answer_count(pin, round_no)
-        return frames.answer_count(round_no, answered, players)
-
+async def _lobby_changed(pin: str, gate_wait_ms: int | None = None) -> None:
     await broadcast.send_coalesced(
-        broadcast.game_group(pin), "answers", ANSWER_COUNT_INTERVAL_MS, build, TO_HOSTS
+        k.gate_key(pin, "lobby"), LOBBY_INTERVAL_MS, partial(_lobby_send, pin), gate_wait_ms=gate_wait_ms
+    )
+
+
+async def _lobby_send(pin: str) -> None:
+    """The roster to the room; in a large room the names go to the hosts only, and players hear the
+    count alone, less often (docs/protocol.md: `lobby`)."""
+    players, nicknames = await store.roster(pin)
+    group = broadcast.game_group(pin)
+    if players <= LOBBY_NAMES_TO_PLAYERS_MAX:
+        await broadcast.send_frame(group, frames.lobby(players, nicknames))
+        return
+    await broadcast.send_frame(group, frames.lobby(players, nicknames), TO_HOSTS)
+    await broadcast.send_coalesced(
+        k.gate_key(pin, "lobby_players"),
+        lobby_players_interval_ms(players),
+        partial(_lobby_players_send, pin),
+    )
+
+
+async def _lobby_players_send(pin: str) -> None:
+    players = await store.active_count(pin)
+    await broadcast.send_frame(broadcast.game_group(pin), frames.lobby(players, []), TO_PLAYERS)
+
+
+async def _answer_count_changed(pin: str, round_no: int, stored: store.AnswerStored) -> None:
+    if stored.count_gate_wait_ms == 0:  # the script passed the gate: its own figures are the news
+        frame = frames.answer_count(round_no, stored.answered, stored.active)
+        await broadcast.send_frame(broadcast.game_group(pin), frame, TO_HOSTS)
+        return
+    await broadcast.send_coalesced(
+        k.gate_key(pin, "answers"),
+        ANSWER_COUNT_INTERVAL_MS,
+        partial(_answer_count_send, pin, round_no),
+        gate_wait_ms=stored.count_gate_wait_ms,
+    )
+
+
+async def _answer_count_send(pin: str, round_no: int) -> None:
+    answered, players = await store.answer_count(pin, round_no)
+    await broadcast.send_frame(
+        broadcast.game_group(pin), frames.answer_count(round_no, answered, players), TO_HOSTS
     )

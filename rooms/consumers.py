@@ -28,6 +28,7 @@ class PlayConsumer(GameConsumer):
     role = "player"
     path_label = "play"
     handlers = {"join": "on_join", "resume": "on_resume", "answer": "on_answer", "ping": "on_ping"}
+    admitted_types = frozenset({"join", "resume"})
 
     async def connect(self) -> None:
         if not await store.meta_get(self.pin):
@@ -61,6 +62,7 @@ class PlayConsumer(GameConsumer):
 class HostConsumer(GameConsumer):
     role = "host"
     path_label = "host"
+    admit_connect = False  # one socket per game, never queued behind a join storm
     handlers = {
         "start": "on_command",
         "next": "on_command",

@@ -205,13 +205,6 @@ async def load_full(pin: str) -> Loaded:
     return _state_from(pin, meta, players=players, nicknames=nicks, answers=answers)
 
 
-async def load_for_join(pin: str, nickname_key: str) -> Loaded:
-    conn = client()
-    async with conn.pipeline(transaction=False) as pipe:
-        meta, owner = await pipe.hgetall(k.meta_key(pin)).hget(k.nicks_key(pin), nickname_key).execute()
-    return _state_from(pin, meta, nicknames={nickname_key: owner} if owner else {})
-
-
 async def load_player(pin: str, player_id: str, round_no: int | None = None) -> Loaded:
     """Meta, one player and that player's answer to `round_no` (default: the current round)."""
     conn = client()
@@ -236,12 +229,17 @@ async def player_id_for_nickname(pin: str, nickname_key: str) -> str | None:
 
 
 async def roster(pin: str, limit: int = 100) -> tuple[int, list[str]]:
+    """(active players, the newest `limit` nicknames, oldest first)."""
     conn = client()
     async with conn.pipeline(transaction=False) as pipe:
         meta_active, names = (
-            await pipe.hget(k.meta_key(pin), "active").lrange(k.roster_key(pin), 0, limit - 1).execute()
+            await pipe.hget(k.meta_key(pin), "active").lrange(k.roster_key(pin), -limit, -1).execute()
         )
     return int(meta_active or 0), names
+
+
+async def active_count(pin: str) -> int:
+    return int(await client().hget(k.meta_key(pin), "active") or 0)
 
 
 async def answer_count(pin: str, round_no: int) -> tuple[int, int]:
@@ -267,25 +265,55 @@ async def answers_all(pin: str, total_rounds: int) -> dict[int, tuple[dict[str, 
 # --- commits -----------------------------------------------------------------------------------
 
 
-async def join_commit(pin: str, player: Player, nickname_key: str) -> tuple[str, int]:
-    keys = [k.meta_key(pin), k.players_key(pin), k.nicks_key(pin), k.tokens_key(pin), k.roster_key(pin)]
-    reply = await run_script(
-        scripts.JOIN,
-        keys,
-        [nickname_key, player.id, player.token, player_dump(player), player.nickname, ttl()],
-    )
-    return reply[0], reply[1]
+async def join_commit(
+    pin: str, player: Player, nickname_key: str, lobby_interval_ms: int
+) -> tuple[str, Any, int]:
+    """('ok', active, lobby_gate_wait_ms) or ('err', reason, 0): the JOIN script checks the game is in its
+    lobby, unlocked, and the nickname free, then adds the player and tries the `lobby` gate."""
+    keys = [
+        k.meta_key(pin),
+        k.players_key(pin),
+        k.nicks_key(pin),
+        k.tokens_key(pin),
+        k.roster_key(pin),
+        k.gate_key(pin, "lobby"),
+    ]
+    args = [
+        nickname_key,
+        player.id,
+        player.token,
+        player_dump(player),
+        player.nickname,
+        ttl(),
+        lobby_interval_ms,
+    ]
+    reply = await run_script(scripts.JOIN, keys, args)
+    if reply[0] != "ok":
+        return "err", reply[1], 0
+    return "ok", int(reply[1]), int(reply[2])
 
 
-async def answer_commit(pin: str, answer: Answer) -> tuple[str, int, int]:
-    """('ok', answered, active) or ('err', reason, 0) where reason is not_open, late or duplicate."""
-    keys = [k.meta_key(pin), k.answers_key(pin, answer.round)]
-    reply = await run_script(
-        scripts.ANSWER, keys, [answer.round, answer.player_id, answer_dump(answer), answer.at_ms, ttl()]
-    )
-    if reply[0] == "ok":
-        return "ok", int(reply[1]), int(reply[2])
-    return "err", reply[1], 0
+@dataclass(frozen=True)
+class AnswerStored:
+    answered: int  # answers to this round so far
+    active: int  # players not kicked
+    count_gate_wait_ms: int  # 0: this caller sends `answer_count` now
+
+
+async def answer_commit(pin: str, answer: Answer, count_interval_ms: int) -> AnswerStored | str:
+    """Stores the answer once, if the player may answer this round now; else the reason it may not:
+    forbidden, not_open, duplicate or late. One script: also counts, and tries the `answers` gate."""
+    keys = [
+        k.meta_key(pin),
+        k.answers_key(pin, answer.round),
+        k.players_key(pin),
+        k.gate_key(pin, "answers"),
+    ]
+    args = [answer.round, answer.player_id, answer_dump(answer), answer.at_ms, ttl(), count_interval_ms]
+    reply = await run_script(scripts.ANSWER, keys, args)
+    if reply[0] != "ok":
+        return str(reply[1])
+    return AnswerStored(int(reply[1]), int(reply[2]), int(reply[3]))
 
 
 async def transition_commit(

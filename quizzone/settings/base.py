@@ -116,6 +116,11 @@ CELERY_BEAT_SCHEDULE = {
 WS_MAX_MESSAGE_BYTES = 64 * 1024
 WS_FRAMES_PER_SECOND = env.int("QUIZZONE_WS_FRAMES_PER_SECOND", default=20)
 WORKER_ID = env("QUIZZONE_WORKER_ID", default="")
+# Admission (realtime/admission.py): sockets per worker, and how many get into a game at once.
+WS_MAX_CONNECTIONS = env.int("QUIZZONE_WS_MAX_CONNECTIONS", default=9000)
+WS_ADMIT_CONCURRENCY = env.int("QUIZZONE_WS_ADMIT_CONCURRENCY", default=32)
+WS_ADMIT_QUEUE = env.int("QUIZZONE_WS_ADMIT_QUEUE", default=5000)
+WS_BUSY_RETRY_MS = env.int("QUIZZONE_WS_BUSY_RETRY_MS", default=2000)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

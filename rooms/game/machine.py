@@ -193,6 +193,21 @@ def clean_answer(q: QuestionSpec, fields: dict[str, Any]) -> dict[str, Any]:
     return {"value": fields["value"]}
 
 
+def answer_accepted(
+    quiz: QuizSpec, round_no: int, player_id: str, fields: dict[str, Any], now: int
+) -> Answer | None:
+    """The answer as it is stored, if `fields` answer round `round_no`'s question validly; else None.
+
+    Only the answer's own rules: whether this player may answer this round now is `_answer`'s to say
+    (and the ANSWER script's, which checks the same in the same order, on the live state)."""
+    if type(round_no) is not int or not 1 <= round_no <= quiz.total_rounds:
+        return None
+    q = quiz.question(round_no)
+    if answer_problem(q, fields):
+        return None
+    return Answer(player_id, round_no, now, clean_answer(q, fields))
+
+
 def _answer(state: GameState, cmd: c.SubmitAnswer, now: int, quiz: QuizSpec) -> Transition:
     player = state.players.get(cmd.player_id)
     if player is None or player.kicked:
@@ -203,11 +218,9 @@ def _answer(state: GameState, cmd: c.SubmitAnswer, now: int, quiz: QuizSpec) -> 
         return Transition(state, [e.AnswerAcked(cmd.round, False, "duplicate")])
     if now > state.deadline:
         return Transition(state, [e.AnswerAcked(cmd.round, False, "late")])
-    q = quiz.question(state.round)
-    problem = answer_problem(q, cmd.answer)
-    if problem:
+    answer = answer_accepted(quiz, cmd.round, cmd.player_id, cmd.answer, now)
+    if answer is None:
         return Transition(state, [e.AnswerAcked(cmd.round, False, "invalid")])
-    answer = Answer(cmd.player_id, state.round, now, clean_answer(q, cmd.answer))
     new = replace(state, answers={**state.answers, cmd.player_id: answer})
     answered = sum(1 for pid in new.answers if pid in new.players and not new.players[pid].kicked)
     return Transition(
