@@ -1,11 +1,11 @@
-"""Prints a supervisord configuration: QuizZone workers, one Celery worker, one Celery beat, optionally HAProxy.
+"""Prints a supervisord configuration: QuizZone workers, a Celery worker, a Celery beat, maybe HAProxy.
 
     python deploy/supervisor.py --name run --web 8000 > .run/supervisord-run.conf
     python deploy/supervisor.py --name cluster --web 8001 --web 8002 --haproxy .run/haproxy.cfg > …
     supervisord -n -c .run/supervisord-run.conf      # foreground; Ctrl-C stops everything
 
 Every program is restarted when it dies (a quick failure backs off 1 s, 2 s, 3 s … before giving up after
-`startretries`). SIGTERM makes a worker drain (grace, `reconnect`, close 4012), so it gets `stopwaitsecs` for that.
+`startretries`). SIGTERM makes a worker drain (grace, `reconnect`, close 4012): `stopwaitsecs` allows for it.
 Children inherit supervisord's environment (DJANGO_SETTINGS_MODULE, REDIS_URL, DATABASE_URL, …).
 """
 
@@ -85,8 +85,8 @@ def render(
     celery = f"{BIN / 'celery'} -A quizzone"
     parts = [
         HEAD.format(name=name, run_dir=run_dir, root=ROOT),
-        # Celery's warm shutdown finishes running tasks; round timers waiting for their ETA go back to the queue.
-        program("celery", f"{celery} worker -l warning --pool threads --concurrency 4 -Q quizzone", 10, 3, 30),
+        # Celery's warm shutdown finishes running tasks; round timers still waiting go back to the queue.
+        program("celery", f"{celery} worker -l warning -P threads -c 4 -Q quizzone", 10, 3, 30),
         # One beat for the whole deployment (the round sweeper), its own program so it restarts on its own.
         program("beat", f"{celery} beat -l warning -s {run_dir / 'celerybeat-schedule'}", 20),
     ]
@@ -114,7 +114,7 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1", help="interface the workers listen on")
     parser.add_argument("--haproxy", type=Path, help="also run HAProxy with this configuration")
     parser.add_argument("--run-dir", type=Path, default=ROOT / ".run", help="pid file, socket, beat schedule")
-    parser.add_argument("--logs", type=Path, help="one log file per program here (default: supervisord's stdout)")
+    parser.add_argument("--logs", type=Path, help="a log per program here, not stdout")
     opts = parser.parse_args()
     print(render(opts.name, opts.web, opts.run_dir, opts.haproxy, opts.host, opts.logs), end="")
 
