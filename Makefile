@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint venv redis chromium migrate demo cluster bench screenshots clean
+.PHONY: run test lint venv redis chromium haproxy migrate demo cluster bench screenshots clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,20 +25,27 @@ migrate: venv
 demo: migrate
 	$(PY) manage.py demo_setup
 
+# One worker, one Celery worker and one beat under supervisord in the foreground (restarted when they die).
 run: venv redis demo
+	@mkdir -p .run
+	@$(PY) deploy/supervisor.py --name run --web $(PORT) > .run/supervisord-run.conf
 	@echo "QuizZone at http://127.0.0.1:$(PORT)/  (admin: /admin/, API docs: /api/docs/)  Ctrl-C stops it."
-	exec $(VENV)/bin/honcho -f deploy/Procfile.local start
+	@echo "  status: $(VENV)/bin/supervisorctl -c .run/supervisord-run.conf status"
+	exec $(VENV)/bin/supervisord -n -c .run/supervisord-run.conf
 
 chromium:
 	@scripts/ensure-chromium.sh
 
+haproxy:
+	@scripts/ensure-haproxy.sh
+
 screenshots: venv redis chromium
 	$(PY) scripts/screenshots.py
 
-cluster: venv redis demo
+cluster: venv redis haproxy demo
 	@WORKERS=$(or $(WORKERS),2) scripts/cluster.sh
 
-test: venv redis chromium
+test: venv redis chromium haproxy
 	@DATABASE_URL="$$(scripts/test-database-url.sh)"; export DATABASE_URL; \
 	echo "test database: $${DATABASE_URL:-sqlite (no PostgreSQL found)}"; \
 	$(PY) -m pytest -q $(PYTEST_ARGS)

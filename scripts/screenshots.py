@@ -14,7 +14,7 @@ import signal
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,14 +42,12 @@ from tests.processes import celery_start, daphne_start  # noqa: E402
 
 @contextmanager
 def site() -> Iterator[str]:
-    web, port = daphne_start("daphne", WORK)
-    worker = celery_start(WORK)
-    try:
+    with ExitStack() as stack:  # stops what started even when a later start fails
+        stack.callback(redis_cleanup)
+        web, port = daphne_start("daphne", WORK)
+        stack.enter_context(web)
+        stack.enter_context(celery_start(WORK))
         yield f"http://127.0.0.1:{port}"
-    finally:
-        web.stop()
-        worker.stop()
-        redis_cleanup()
 
 
 def redis_cleanup() -> None:

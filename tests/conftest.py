@@ -7,6 +7,17 @@ import redis
 from django.conf import settings
 
 from tests.processes import *  # noqa: F403 - process fixtures (daphne, celery)
+from tests.processes import STARTED, kill_by_pid, leftovers
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_process_left():
+    """No process the suite started (tests.processes.STARTED, and what they spawned) outlives the run:
+    a survivor is killed, by pid, and fails it. Torn down after the fixtures that stop their processes."""
+    yield
+    survivors = leftovers(STARTED)
+    kill_by_pid(survivors)
+    assert not survivors, f"processes outlived the test run (killed now): {survivors}"
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -28,8 +28,8 @@ XSS = "<img src=x onerror=alert(1)>"
 def site(django_db_setup, django_db_blocker, process_logs) -> Iterator[str]:
     with django_db_blocker.unblock():
         proc, port = daphne_start("daphne-browser", process_logs)
-    yield f"http://127.0.0.1:{port}"
-    proc.stop()
+    with proc:
+        yield f"http://127.0.0.1:{port}"
 
 
 def chat_server_missing() -> str | None:

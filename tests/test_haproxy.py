@@ -4,6 +4,7 @@ mid-question and its players come back through the load balancer to the other an
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import time
 
@@ -22,13 +23,15 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def cluster(django_db_setup, django_db_blocker, process_logs):
-    with django_db_blocker.unblock():
-        workers = [serve_start(f"lb{i}-{time.monotonic_ns()}", process_logs, drain_grace=1.0) for i in (1, 2)]
-        lb, lb_port = haproxy_start(process_logs, [port for _, port in workers])
-    yield workers, lb_port
-    lb.stop()
-    for proc, _ in workers:
-        proc.stop()
+    with contextlib.ExitStack() as stack:  # what started is stopped even when a later start fails
+        workers = []
+        with django_db_blocker.unblock():
+            for i in (1, 2):
+                proc, port = serve_start(f"lb{i}-{time.monotonic_ns()}", process_logs, drain_grace=1.0)
+                workers.append((stack.enter_context(proc), port))
+            lb, lb_port = haproxy_start(process_logs, [port for _, port in workers])
+            stack.enter_context(lb)
+        yield workers, lb_port
 
 
 @db

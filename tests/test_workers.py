@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import time
@@ -40,11 +41,13 @@ def wait_until(predicate, timeout: float = 10) -> None:
 
 @pytest.fixture
 def two_workers(django_db_setup, django_db_blocker, process_logs):
-    with django_db_blocker.unblock():
-        procs = [serve_start(f"w{i}-{time.monotonic_ns()}", process_logs, drain_grace=1.5) for i in (1, 2)]
-    yield procs
-    for proc, _ in procs:
-        proc.stop()
+    with contextlib.ExitStack() as stack:  # the first is stopped even when the second fails to start
+        procs = []
+        with django_db_blocker.unblock():
+            for i in (1, 2):
+                proc, port = serve_start(f"w{i}-{time.monotonic_ns()}", process_logs, drain_grace=1.5)
+                procs.append((stack.enter_context(proc), port))
+        yield procs
 
 
 @db
