@@ -18,6 +18,10 @@ defaults
     timeout client-fin 5s
     # a busy worker may answer /readyz slowly; only a worker that cannot answer at all is taken out
     timeout check 2s
+    # A connect refused by a worker that just died is retried on another one at once, before the
+    # health checks notice (about 1 s): clients of a killed worker come back without backing off.
+    retries 3
+    option redispatch 1
 
 frontend quizzone
     bind {bind}:{port}
