@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from dataclasses import asdict
 
 import redis
 from django.conf import settings
@@ -56,3 +57,22 @@ def readyz(request: HttpRequest) -> HttpResponse:
 
 def metrics(request: HttpRequest) -> HttpResponse:
     return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+
+
+def ops_status(request: HttpRequest) -> HttpResponse:
+    """What runs where, for an operator: web workers (registry), Celery workers and beats (heartbeats).
+
+    `missing` names each part of which none is alive; the round timers and the sweeper need both."""
+    from .parts import parts_alive
+    from .workers import workers_live
+
+    try:
+        web = [asdict(w) for w in workers_live()]
+        alive = parts_alive()
+    except redis.RedisError:
+        return JsonResponse({"redis": False, "missing": ["redis"]}, status=503)
+    missing = [part for part, names in alive.items() if not names]
+    if len(web) < settings.EXPECTED_WEB_WORKERS:
+        missing.append("web")
+    body = {"redis": True, "web": web, **alive, "missing": missing, "draining": is_draining()}
+    return JsonResponse(body, status=200 if not missing else 503)

@@ -99,3 +99,8 @@ def game_keys(pin: str, total_rounds: int) -> list[str]:
     fixed += [chat_log_key(pin), chat_seq_key(pin), chat_muted_key(pin), chat_deleted_key(pin)]
     rounds = [k for r in range(1, total_rounds + 1) for k in (answers_key(pin, r), results_key(pin, r))]
     return fixed + rounds
+
+
+def part_key(part: str, name: str) -> str:
+    """A live Celery worker or beat (`celery`, `beat`), refreshed by a heartbeat with a TTL."""
+    return f"{_p()}:part:{part}:{name}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.test import Client
 
@@ -44,3 +46,21 @@ def test_metrics_are_prometheus_text():
     body = response.content.decode()
     assert "# TYPE quizzone_answers_total counter" in body
     assert "quizzone_round_close_lateness_seconds_bucket" in body
+
+
+def test_ops_status_names_the_parts_that_are_missing(settings):
+    settings.REDIS_PREFIX = f"{settings.REDIS_PREFIX}-empty"  # a deployment where nothing runs yet
+    settings.EXPECTED_WEB_WORKERS = 1
+    status = Client().get("/ops/status")
+    assert status.status_code == 503
+    assert sorted(status.json()["missing"]) == ["beat", "celery", "web"]
+
+
+def test_ops_status_sees_the_celery_worker_and_its_beat(celery_worker):
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        body = Client().get("/ops/status").json()
+        if body["celery"] and body["beat"]:
+            break
+        time.sleep(0.2)
+    assert body["celery"] and body["beat"] and body["missing"] == []
