@@ -4,7 +4,7 @@
         stack.base_url, stack.token, stack.server_pids(), stack.redis_pid
 
 It makes a private Redis key prefix (or starts its own redis-server with own_redis=True), a throwaway
-SQLite database in a temp dir (or uses DATABASE_URL), runs `manage.py migrate`, creates a host user and a
+SQLite database in a temp dir (or the database_url given), runs `manage.py migrate`, creates a host user and a
 DRF token through manage.py commands, starts N workers (WORKER_MODULE), optionally HAProxy in front (its
 config rendered by deploy/haproxy_config.py, run as a script) and a Celery worker with embedded beat. Every
 child runs in its own process group and is stopped by pid (SIGTERM, then SIGKILL), also when set-up fails
@@ -201,7 +201,7 @@ class Stack:
         if workers < 1:
             raise ValueError("a stack needs at least one worker")
         self.worker_count, self.lb, self.celery = workers, lb, celery
-        self.database_url = database_url or os.environ.get("DATABASE_URL")
+        self.database_url = database_url  # None: a throwaway SQLite file (never the environment's database)
         self.redis_url = redis_url or os.environ.get("REDIS_URL", DEFAULT_REDIS_URL)
         self.own_redis = own_redis
         self.prefix = f"qzlt{secrets.token_hex(5)}"

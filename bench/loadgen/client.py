@@ -320,6 +320,7 @@ class Fleet:
             "acks": dict(self.acks),
             "reconnects": self.reconnects,
             "cpu_s": sum(resource.getrusage(resource.RUSAGE_SELF)[:2]),
+            "sys_s": resource.getrusage(resource.RUSAGE_SELF).ru_stime,
         }
 
     def samples(self) -> dict[str, Any]:

@@ -157,7 +157,14 @@ class ClientPool:
 
     async def progress(self) -> dict[str, Any]:
         replies = await asyncio.to_thread(self.ask_all, ("progress",))
-        merged: dict[str, Any] = {"joined": 0, "connected": 0, "frames": 0, "reconnects": 0, "cpu_s": 0.0}
+        merged: dict[str, Any] = {
+            "joined": 0,
+            "connected": 0,
+            "frames": 0,
+            "reconnects": 0,
+            "cpu_s": 0.0,
+            "sys_s": 0.0,
+        }
         counts: Counter[tuple[str, int]] = Counter()
         acks: Counter[int] = Counter()
         for reply in replies:
@@ -233,6 +240,7 @@ class Game:
             "cpu": measure.role_cpu(self.target.role_pids()),
             "frames": progress["frames"] + self.host.count(),
             "client_cpu_s": progress["cpu_s"],
+            "client_sys_s": progress["sys_s"],
             "progress": progress,
         }
 
@@ -248,6 +256,7 @@ class Game:
                 "server_cpu_s": measure.cpu_delta(before["cpu"], after["cpu"]),
                 "frames": after["frames"] - before["frames"],
                 "client_cpu_s": round(after["client_cpu_s"] - before["client_cpu_s"], 3),
+                "client_sys_s": round(after["client_sys_s"] - before["client_sys_s"], 3),
             }
         )
 
@@ -289,6 +298,8 @@ class Game:
         assert self.pool is not None and self.host is not None
         load_before = measure.load_average()
         rss_before = measure.total_rss(target.connection_pids())
+        roles = target.role_pids()
+        server_pids = sorted({pid for role, pids in roles.items() if role != "redis" for pid in pids})
         redis_marks = [measure.redis_command_calls(target.redis)]
 
         # --- joins, open loop at the offered rate
@@ -330,6 +341,8 @@ class Game:
             "host_frames": Counter(f.get("type") for _, f in self.host.frames),
             "samples": samples,
             "client_pids": self.pool.pids(),
+            "server_pids": server_pids,
+            "redis_pids": roles.get("redis", []),
             "tracebacks": target.tracebacks(),
         }
 

@@ -76,6 +76,7 @@ def cpu_figures(phases: list[dict[str, Any]], names: tuple[str, ...]) -> dict[st
         "server_cpu_s_by_role": {role: round(s, 3) for role, s in by_role.items()},
         "server_cpu_s_per_1000_frames": round(server_s / frames * 1000, 4) if frames else None,
         "client_cpu_us_per_frame": round(client_s / frames * 1e6, 1) if frames else None,
+        "client_sys_share": round(sum(p["client_sys_s"] for p in chosen) / client_s, 2) if client_s else None,
         "seconds": round(sum(p["seconds"] for p in chosen), 3),
     }
 
@@ -150,6 +151,7 @@ def build(raw: dict[str, Any]) -> dict[str, Any]:
         "phases": raw["phases"],
         "all_complete": all(p["complete"] for p in raw["phases"]),
         "server_tracebacks": raw["tracebacks"],
+        "pids": {"server": raw["server_pids"], "clients": raw["client_pids"], "redis": raw["redis_pids"]},
         "timeline": {
             "welcome_times_ms": welcomes,
             "delivery_bins": {
@@ -196,6 +198,7 @@ def figures(report: dict[str, Any]) -> list[tuple[str, float | None]]:
         ("Redis commands / question", report["redis"]["commands_per_question"]),
         ("RSS MB / 1000 connections", report["rss"]["mb_per_1000_connections"]),
         ("client CPU us / frame (game)", cpu["game"]["client_cpu_us_per_frame"]),
+        ("client CPU share in kernel (game)", cpu["game"]["client_sys_share"]),
     ]
     return rows
 
@@ -226,12 +229,13 @@ def summary_table(reports: list[dict[str, Any]]) -> str:
     columns = [dict(figures(r)) for r in reports]
     ratio_names = [f"{names[0]}/{n}" for n in names[1:]]
     width = 42
-    lines = [f"{'figure':<{width}}" + "".join(f"{n:>14}" for n in names + ratio_names)]
+    cell = max(14, *(len(n) + 2 for n in names + ratio_names))
+    lines = [f"{'figure':<{width}}" + "".join(f"{n:>{cell}}" for n in names + ratio_names)]
     for label, _ in figures(reports[0]):
         cells = [fmt(col.get(label)) for col in columns]
         base = columns[0].get(label)
         for col in columns[1:]:
             other = col.get(label)
             cells.append(f"{base / other:.2f}x" if base is not None and other else "-")
-        lines.append(f"{label:<{width}}" + "".join(f"{c:>14}" for c in cells))
+        lines.append(f"{label:<{width}}" + "".join(f"{c:>{cell}}" for c in cells))
     return "\n".join(lines)
