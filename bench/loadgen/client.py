@@ -246,6 +246,7 @@ class Player:
                 self.done = self.done or kind == "final"
         question = game.get("question")
         if game.get("phase") == "question" and isinstance(question, dict) and not game.get("answered"):
+            self.answered.discard(question["round"])  # one sent on the old socket may never have arrived
             self.plan_answer(question)
 
     def plan_answer(self, question: dict[str, Any]) -> None:

@@ -363,10 +363,12 @@ class Game:
 
         before = after
 
-        def answered(p: dict[str, Any]) -> bool:
-            return p["acks"].get(rnd, 0) >= joined and have("result")(p) and have("reveal")(p)
+        def closed(p: dict[str, Any]) -> bool:
+            return have("result")(p) and have("reveal")(p)
 
-        ok = await self.wait_clients(answered, config.time_limit + timeout)
+        ok = await self.wait_clients(closed, config.time_limit + timeout)
+        # an answer lost with a closing socket is never acknowledged: wait for the acks only briefly
+        await self.wait_clients(lambda p: p["acks"].get(rnd, 0) >= joined, 2.0)
         after = await self.snapshot()
         self.record_phase("answer+reveal+result", rnd, before, after, ok)
         reveal = await host.frame("reveal", rnd, timeout)
