@@ -49,10 +49,13 @@ def timeline(reports: list[dict[str, Any]], path: Path) -> None:
         bins = {int(k): v for k, v in report["timeline"]["delivery_bins"].items()}
         if bins:
             start = min(bins)
-            xs = sorted(bins)
+            xs = range(start, max(bins) + DELIVERY_BIN_MS, DELIVERY_BIN_MS)  # empty bins are zeros, not gaps
             per_second = 1000 / DELIVERY_BIN_MS
-            frames_ax.plot(
-                [(x - start) / 1000 for x in xs], [bins[x] * per_second for x in xs], label=report["target"]
+            frames_ax.step(
+                [(x - start) / 1000 for x in xs],
+                [bins.get(x, 0) * per_second for x in xs],
+                where="post",
+                label=report["target"],
             )
     joins_ax.set_title("players welcomed (cumulative)")
     joins_ax.set_xlabel("s since the first welcome")
