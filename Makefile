@@ -50,6 +50,10 @@ test: venv redis chromium haproxy
 	echo "test database: $${DATABASE_URL:-sqlite (no PostgreSQL found)}"; \
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
+# the load tester, small by default: make bench PLAYERS=1000 BENCH_ARGS="--baselines --questions 5"
+bench: venv redis
+	$(PY) bench/loadtest.py --players $(or $(PLAYERS),200) $(BENCH_ARGS)
+
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
