@@ -34,7 +34,7 @@ import redis
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 # The app's entry points, named once. The lead renames the worker module to `realtime.serve`.
-WORKER_MODULE = "quizzone.serve"
+WORKER_MODULE = "realtime.serve"
 CELERY_APP = "quizzone"
 CELERY_QUEUE = "quizzone"
 SETTINGS_MODULE = "quizzone.settings.local"
