@@ -9,16 +9,22 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.urls import re_path  # noqa: E402
 
 from chat.routing import websocket_urlpatterns as chat_urls  # noqa: E402
 from realtime.ws_auth import SessionTokenAuthMiddlewareStack  # noqa: E402
-from rooms.routing import websocket_urlpatterns as room_urls  # noqa: E402
+from rooms.routing import host_urlpatterns, player_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
-            SessionTokenAuthMiddlewareStack(URLRouter(room_urls + chat_urls))
+            URLRouter(
+                [
+                    *player_urlpatterns,
+                    re_path(r"", SessionTokenAuthMiddlewareStack(URLRouter(host_urlpatterns + chat_urls))),
+                ]
+            )
         ),
     }
 )

@@ -11,6 +11,7 @@ import json
 import logging
 import time
 from collections.abc import Coroutine, Mapping
+from functools import partial
 from typing import Any, ClassVar
 
 from channels.consumer import get_handler_name
@@ -25,6 +26,7 @@ from .clock import now_ms
 from .hub import hub
 from .lifecycle import is_draining
 from .metrics import ADMISSIONS_REFUSED, CONNECTIONS, FRAMES_REFUSED
+from .outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,7 @@ class FrameConsumer(AsyncWebsocketConsumer):
         rate = settings.WS_FRAMES_PER_SECOND
         self.bucket = TokenBucket(rate, rate)
         self.last_flood_error = 0.0
+        self.outbox: Outbox | None = None
 
     # Channels' dispatch closes stale DB connections (a thread hop) before every handler; these
     # consumers touch the ORM only through database_sync_to_async, which does that itself.
@@ -167,13 +170,17 @@ class FrameConsumer(AsyncWebsocketConsumer):
         if close_code is not None:
             await self.close(close_code)
 
-    async def deliver(self, text: str, close_code: int | None = None) -> None:
-        """Called by the process hub with a pre-encoded broadcast."""
+    def deliver(self, text: str, close_code: int | None = None) -> None:
+        """Called by the process hub with a pre-encoded broadcast: written now, or queued behind a write
+        the client has not taken yet (realtime/outbox.py); never waited on."""
         if self.closed:
             return
-        await self.send(text_data=text)
-        if close_code is not None:
-            await self.close(close_code)
+        if self.outbox is None:
+            self.outbox = Outbox(self._send_text, settings.WS_OUTBOX_FRAMES)
+        self.outbox.put(text, None if close_code is None else partial(self.close, close_code))
+
+    def _send_text(self, text: str) -> Coroutine[Any, Any, None]:
+        return self.base_send({"type": "websocket.send", "text": text})
 
     async def send_reconnect(self, reason: str, retry_after_ms: int) -> None:
         await self.send_frame(frames.reconnect(reason, retry_after_ms))

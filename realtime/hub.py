@@ -29,7 +29,7 @@ class Member(Protocol):
     role: str  # "player" or "host"
     player_id: str | None
 
-    async def deliver(self, text: str, close_code: int | None = None) -> None: ...
+    def deliver(self, text: str, close_code: int | None = None) -> None: ...
 
 
 class Hub:
@@ -82,11 +82,11 @@ class Hub:
         if not members:
             return
         if message["type"] == "qz.text":
-            await self._deliver_text(members, message)
+            self._deliver_text(members, message)
         elif message["type"] == "qz.table":
-            await self._deliver_table(members, message)
+            self._deliver_table(members, message)
 
-    async def _deliver_text(self, members: set[Member], message: dict[str, Any]) -> None:
+    def _deliver_text(self, members: set[Member], message: dict[str, Any]) -> None:
         to, text, close_code = message["to"], message["text"], message.get("close")
         for m in list(members):
             if (
@@ -94,16 +94,16 @@ class Hub:
                 or (to == TO_HOSTS and m.role == "host")
                 or (to == TO_PLAYERS and m.role == "player")
             ):
-                await m.deliver(text)
+                m.deliver(text)
             elif to == TO_PLAYER and m.player_id == message["player_id"]:
-                await m.deliver(text, close_code)
+                m.deliver(text, close_code)
 
-    async def _deliver_table(self, members: set[Member], message: dict[str, Any]) -> None:
+    def _deliver_table(self, members: set[Member], message: dict[str, Any]) -> None:
         head, fields, rows = message["head"], message["fields"], message["rows"]
         for m in list(members):
             row = rows.get(m.player_id) if m.player_id else None
             if row is not None:
-                await m.deliver(encode(table_row_frame(head, fields, row)))
+                m.deliver(encode(table_row_frame(head, fields, row)))
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()

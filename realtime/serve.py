@@ -1,23 +1,27 @@
-"""Run one QuizZone worker: daphne plus registration, heartbeat, drain on SIGTERM and rebalancing.
+"""Run one QuizZone worker: an ASGI server plus registration, heartbeat, drain on SIGTERM and rebalancing.
 
     python -m realtime.serve --port 8001 [--host 127.0.0.1] [--worker-id w1] [--public-url ws://…]
+                             [--server uvicorn|daphne]
 
-daphne's own SIGTERM handling cancels every consumer at once (django/daphne#177). Here SIGTERM/SIGINT
-instead: /readyz turns 503, the worker tells the gateway it is draining, waits --drain-grace seconds for
-the load balancer to notice, sends every client `reconnect` and closes it with 4012, then stops.
+The server is uvicorn (uvloop, httptools, websockets) unless `--server daphne` or QUIZZONE_SERVER says
+otherwise; the application is the same (settings.ASGI_APPLICATION). See docs/decisions/0006-uvicorn.md.
+Neither server's own SIGTERM handling drains (daphne cancels every consumer at once, django/daphne#177;
+uvicorn closes every socket with 1012). Here SIGTERM/SIGINT instead: /readyz turns 503, the worker tells
+the gateway it is draining, waits --drain-grace seconds for the load balancer to notice, sends every
+client `reconnect` and closes it with 4012, then stops.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import resource
 import signal
 import socket
-
-import daphne.server  # noqa: F401 - installs the asyncio reactor before anything imports twisted
+from collections.abc import Iterator
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quizzone.settings.local")
 
@@ -52,21 +56,89 @@ def main() -> None:
         help="clients are told to come back after a random delay up to this",
     )
     parser.add_argument("--backlog", type=int, default=int(os.environ.get("QUIZZONE_LISTEN_BACKLOG", "4096")))
+    parser.add_argument(
+        "--server", choices=("uvicorn", "daphne"), default=os.environ.get("QUIZZONE_SERVER", "uvicorn")
+    )
     opts = parser.parse_args()
     worker_id = opts.worker_id or f"{socket.gethostname()}-{opts.port}"
     os.environ["QUIZZONE_WORKER_ID"] = worker_id
     public_url = opts.public_url or f"ws://{opts.host}:{opts.port}"
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    open_files = open_files_raise()
+    log.info(
+        "worker %s (%s) serving %s (open files up to %s)", worker_id, opts.server, public_url, open_files
+    )
+    if opts.server == "daphne":
+        serve_daphne(opts, worker_id, public_url)
+    else:
+        serve_uvicorn(opts, worker_id, public_url)
+
+
+def serve_uvicorn(opts: argparse.Namespace, worker_id: str, public_url: str) -> None:
+    import uvicorn
+    import uvloop
     from channels.routing import get_default_application  # the project's settings.ASGI_APPLICATION
+
+    from realtime.workers import drain, heartbeat_loop
+
+    class DrainingServer(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:  # SIGTERM drains first (below), then stops
+            yield
+
+    config = uvicorn.Config(
+        get_default_application(),
+        host=opts.host,
+        port=opts.port,
+        loop="none",
+        http="httptools",
+        ws="websockets-sansio",
+        ws_max_size=64 * 1024,
+        backlog=opts.backlog,
+        lifespan="off",
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
+    server = DrainingServer(config)
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        background: set[asyncio.Task] = set()
+
+        async def drain_then_stop() -> None:
+            try:
+                await drain(worker_id, public_url, opts.drain_grace, opts.drain_spread_ms)
+            finally:
+                server.should_exit = True
+
+        def on_signal() -> None:
+            if server.should_exit or background:
+                server.force_exit = server.should_exit  # a second signal after the drain: now
+                return
+            background.add(loop.create_task(drain_then_stop()))
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, on_signal)
+        beat = loop.create_task(heartbeat_loop(worker_id, public_url))
+        try:
+            await server.serve()
+        finally:
+            beat.cancel()
+
+    uvloop.run(run())
+
+
+def serve_daphne(opts: argparse.Namespace, worker_id: str, public_url: str) -> None:
+    import daphne.server  # noqa: F401 - installs the asyncio reactor before anything imports twisted
+    from channels.routing import get_default_application
     from daphne.server import Server
     from twisted.internet import reactor
 
     from realtime.workers import drain, heartbeat_loop
 
     application = get_default_application()
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    open_files = open_files_raise()
     tasks: set[asyncio.Task] = set()
 
     def on_signal() -> None:
@@ -87,7 +159,6 @@ def main() -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, on_signal)
         tasks.add(asyncio.ensure_future(heartbeat_loop(worker_id, public_url)))
-        log.info("worker %s serving %s (open files up to %s)", worker_id, public_url, open_files)
 
     reactor.callWhenRunning(started)
     Server(

@@ -121,6 +121,8 @@ WS_MAX_CONNECTIONS = env.int("QUIZZONE_WS_MAX_CONNECTIONS", default=9000)
 WS_ADMIT_CONCURRENCY = env.int("QUIZZONE_WS_ADMIT_CONCURRENCY", default=32)
 WS_ADMIT_QUEUE = env.int("QUIZZONE_WS_ADMIT_QUEUE", default=5000)
 WS_BUSY_RETRY_MS = env.int("QUIZZONE_WS_BUSY_RETRY_MS", default=2000)
+# Broadcast frames queued for a socket whose client does not read, before it is given up on.
+WS_OUTBOX_FRAMES = env.int("QUIZZONE_WS_OUTBOX_FRAMES", default=256)
 # /ops/status reports "web" missing when fewer workers than this are registered (0: do not check).
 EXPECTED_WEB_WORKERS = env.int("QUIZZONE_EXPECTED_WEB_WORKERS", default=0)
 
