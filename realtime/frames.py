@@ -6,9 +6,10 @@ docs/protocol.md. Per-player frames for a whole room (`result`, `final`) travel 
 (`head`, `fields`, rows by player id) that each process renders with `table_row_frame`.
 """
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, NotRequired, TypedDict
+
+import orjson
 
 # --- close codes (the server accepts the handshake, then closes with one of these) ----------------
 
@@ -19,8 +20,8 @@ CLOSE_RESTARTING = 4012  # after a `reconnect` frame: drain or rebalancing
 
 
 def encode(frame: Mapping[str, Any]) -> str:
-    """The one JSON encoding of an outgoing frame."""
-    return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
+    """The one JSON encoding of an outgoing frame (compact UTF-8; keys such as choice ids become strings)."""
+    return orjson.dumps(frame, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 # --- shared -------------------------------------------------------------------------------------

@@ -7,11 +7,11 @@ double-apply. See docs/decisions/0002-game-state-in-redis.md.
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import orjson
 from django.conf import settings
 
 from realtime import keys as k
@@ -48,15 +48,15 @@ class Conflict(Exception):
 
 
 def _dump(obj: Any) -> str:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    return orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def player_dump(p: Player) -> str:
-    return _dump(asdict(p))
+    return orjson.dumps(p).decode()  # a dataclass: orjson writes its fields as an object
 
 
 def player_load(raw: str) -> Player:
-    return Player(**json.loads(raw))
+    return Player(**orjson.loads(raw))
 
 
 def answer_dump(a: Answer) -> str:
@@ -64,7 +64,7 @@ def answer_dump(a: Answer) -> str:
 
 
 def answer_load(pid: str, round_no: int, raw: str) -> Answer:
-    data = json.loads(raw)
+    data = orjson.loads(raw)
     return Answer(pid, round_no, data["at"], data["a"])
 
 
@@ -73,7 +73,7 @@ def quiz_dump(q: QuizSpec) -> str:
 
 
 def quiz_load(raw: str) -> QuizSpec:
-    data = json.loads(raw)
+    data = orjson.loads(raw)
     questions = []
     for qd in data["questions"]:
         qd["choices"] = tuple(ChoiceSpec(**c) for c in qd["choices"])
@@ -365,7 +365,7 @@ async def frames_get(pin: str) -> dict[str, str]:
 async def result_row(pin: str, round_no: int, player_id: str) -> list | None:
     """[correct, points, response_ms] of a player's closed round, or None."""
     raw = await client().hget(k.results_key(pin, round_no), player_id)
-    return json.loads(raw) if raw else None
+    return orjson.loads(raw) if raw else None
 
 
 async def roster_remove(pin: str, nickname: str) -> None:

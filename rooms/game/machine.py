@@ -290,19 +290,19 @@ def _close(state: GameState, cmd: c.Close, now: int, quiz: QuizSpec) -> Transiti
     if cmd.reason == "all_answered" and not everyone_answered(state):
         return refuse(state, "not_all_answered", "some players have not answered")
     q = quiz.question(state.round)
-    players = dict(state.players)
-    scored: dict[str, tuple[bool | None, int, Answer | None]] = {}
+    scored: dict[str, tuple[bool | None, int, int, Answer | None]] = {}
     for p in state.active_players():
         answer = state.answers.get(p.id)
         response_ms = answer.at_ms - state.opens_at if answer else 0
         correct, points, streak = score_round(q, answer.answer if answer else None, response_ms, p.streak)
-        players[p.id] = replace(p, score=p.score + points, streak=streak)
-        scored[p.id] = (correct, points, answer)
-    ranks = ranks_for({pid: players[pid].score for pid in scored})
+        scored[p.id] = (correct, points, streak, answer)
+    ranks = ranks_for({pid: state.players[pid].score + points for pid, (_, points, _, _) in scored.items()})
+    players = dict(state.players)
     results = {}
-    for pid, (correct, points, answer) in scored.items():
-        players[pid] = replace(players[pid], rank=ranks[pid])
-        p = players[pid]
+    for pid, (correct, points, streak, answer) in scored.items():
+        p = players[pid] = replace(
+            players[pid], score=players[pid].score + points, streak=streak, rank=ranks[pid]
+        )
         results[pid] = RoundResult(correct, points, p.score, p.rank, p.streak, answer)
     counted = [a for pid, a in state.answers.items() if pid in scored]
     correct, distribution, buckets = reveal_of(q, counted)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from quizzes.kinds import CHOICE_KINDS, MULTI, ONE_CHOICE_KINDS, POLL, SINGLE, SLIDER, TEXT, TRUEFALSE
@@ -32,11 +33,11 @@ class QuestionSpec:
     accepted_answers: tuple[str, ...] = ()
     image: str | None = None
 
-    @property
+    @cached_property  # a frozen dataclass keeps it in its __dict__: quiz content never changes
     def choice_ids(self) -> frozenset[int]:
         return frozenset(c.id for c in self.choices)
 
-    @property
+    @cached_property
     def correct_ids(self) -> frozenset[int]:
         return frozenset(c.id for c in self.choices if c.correct)
 

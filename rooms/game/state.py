@@ -20,6 +20,12 @@ class Player:
     kicked: bool = False
     joined_at: int = 0
 
+    def scored(self, points: int, streak: int, rank: int) -> Player:
+        """This player after a round (dataclasses.replace costs 3x as much: a close does it per player)."""
+        return Player(
+            self.id, self.nickname, self.token, self.score + points, streak, rank, self.kicked, self.joined_at
+        )
+
 
 @dataclass(frozen=True)
 class Answer:
