@@ -5,13 +5,12 @@ instant cannot both succeed where only one may. Replies: {"ok", ...} or {"err", 
 """
 
 # A cross-process rate gate for coalesced frames: SET NX PX. 0 when this caller may send now, else the
-# ms until the gate opens again. Scripts that change what a coalesced frame shows try it in the same call.
+# interval (a bound on the wait: the caller tries again then, and sends what is news by that time).
+# Scripts that change what a coalesced frame shows try it in the same call.
 _GATE_FUNCTION = """
 local function gate(key, interval_ms)
   if redis.call('SET', key, '1', 'NX', 'PX', interval_ms) then return 0 end
-  local ttl = redis.call('PTTL', key)
-  if ttl < 1 then return 1 end
-  return ttl
+  return tonumber(interval_ms)
 end
 """
 
@@ -46,11 +45,14 @@ local raw = redis.call('HGET', KEYS[3], ARGV[2])
 if not raw or cjson.decode(raw)['kicked'] then return {'err', 'forbidden'} end
 local meta = redis.call('HMGET', KEYS[1], 'phase', 'round', 'deadline', 'active')
 if meta[1] ~= 'question' or meta[2] ~= ARGV[1] then return {'err', 'not_open'} end
-if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return {'err', 'duplicate'} end
-if tonumber(ARGV[4]) > tonumber(meta[3]) then return {'err', 'late'} end
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
-redis.call('EXPIRE', KEYS[2], ARGV[5])
-return {'ok', redis.call('HLEN', KEYS[2]), tonumber(meta[4] or '0'), gate(KEYS[4], ARGV[6])}
+if tonumber(ARGV[4]) > tonumber(meta[3]) then
+  if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return {'err', 'duplicate'} end
+  return {'err', 'late'}
+end
+if redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[3]) == 0 then return {'err', 'duplicate'} end
+local answered = redis.call('HLEN', KEYS[2])
+if answered == 1 then redis.call('EXPIRE', KEYS[2], ARGV[5]) end
+return {'ok', answered, tonumber(meta[4] or '0'), gate(KEYS[4], ARGV[6])}
 """
 )
 
