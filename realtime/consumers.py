@@ -8,6 +8,7 @@ them to `deliver` directly.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -22,6 +23,8 @@ from .clock import now_ms
 from .hub import hub
 from .lifecycle import is_draining
 from .metrics import CONNECTIONS, FRAMES_REFUSED
+
+log = logging.getLogger(__name__)
 
 NO_LAYER = "__quizzone_no_per_socket_channel__"  # sockets get broadcasts from the hub, not the layer
 
@@ -124,7 +127,16 @@ class FrameConsumer(AsyncWebsocketConsumer):
 
     async def send_frame(self, frame: Mapping[str, Any]) -> None:
         if not self.closed:
-            await self.send(text_data=frames.encode(frame))
+            await self.send_checked(frames.encode(frame))
+
+    async def send_checked(self, text: str) -> None:
+        """Sends one frame; one over the cap (autobahn would fail the whole socket with 1011) is replaced."""
+        if frames.over_size(text, settings.WS_MAX_MESSAGE_BYTES):
+            log.error(
+                "%s frame of %s chars not sent to a %s socket: over the cap", text[:40], len(text), self.role
+            )
+            text = frames.encode(frames.error("too_large", "a frame for this socket was over 64 KiB"))
+        await self.send(text_data=text)
 
     async def error(self, code: str, message: str, close_code: int | None = None) -> None:
         await self.send_frame(frames.error(code, message))
@@ -135,7 +147,7 @@ class FrameConsumer(AsyncWebsocketConsumer):
         """Called by the process hub with a pre-encoded broadcast."""
         if self.closed:
             return
-        await self.send(text_data=text)
+        await self.send_checked(text)
         if close_code is not None:
             await self.close(close_code)
 

@@ -254,6 +254,12 @@ async def load_player(pin: str, player_id: str, round_no: int | None = None) -> 
     return _state_from(pin, meta, players=players, answers=answers)
 
 
+async def players_all(pin: str) -> list[Player]:
+    """Every player who joined (kicked ones too), in join order."""
+    raws = await client().hvals(k.players_key(pin))
+    return sorted((player_load(raw) for raw in raws), key=lambda p: (p.joined_at, p.id))
+
+
 async def player_id_for_token(pin: str, token: str) -> str | None:
     return await client().hget(k.tokens_key(pin), token)
 
