@@ -27,6 +27,7 @@ class GameConsumer(FrameConsumer):
 class PlayConsumer(GameConsumer):
     role = "player"
     path_label = "play"
+    rebalanceable = True  # a joined player resumes elsewhere losslessly (realtime.workers.movable)
     handlers = {"join": "on_join", "resume": "on_resume", "answer": "on_answer", "ping": "on_ping"}
 
     async def connect(self) -> None:

@@ -116,6 +116,8 @@ CELERY_BEAT_SCHEDULE = {
 WS_MAX_MESSAGE_BYTES = 64 * 1024
 WS_FRAMES_PER_SECOND = env.int("QUIZZONE_WS_FRAMES_PER_SECOND", default=20)
 WORKER_ID = env("QUIZZONE_WORKER_ID", default="")
+# Each worker publishes its figures this often (realtime/workers.py); rebalancing paces itself by it.
+WORKER_HEARTBEAT_SECONDS = env.float("QUIZZONE_HEARTBEAT_SECONDS", default=2.0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
