@@ -163,7 +163,19 @@ class FrameConsumer(AsyncWebsocketConsumer):
 
     async def send_frame(self, frame: Mapping[str, Any]) -> None:
         if not self.closed:
-            await self.send(text_data=frames.encode(frame))
+            await self.send_checked(frames.encode(frame))
+
+    async def send_checked(self, text: str) -> None:
+        """Sends one frame; one over the cap (autobahn would fail the whole socket with 1011) is replaced."""
+        if frames.over_size(text, settings.WS_MAX_MESSAGE_BYTES):
+            text = self._too_large(text)
+        await self.send(text_data=text)
+
+    def _too_large(self, text: str) -> str:
+        log.error(
+            "%s frame of %s chars not sent to a %s socket: over the cap", text[:40], len(text), self.role
+        )
+        return frames.encode(frames.error("too_large", "a frame for this socket was over 64 KiB"))
 
     async def error(self, code: str, message: str, close_code: int | None = None) -> None:
         await self.send_frame(frames.error(code, message))
@@ -175,6 +187,8 @@ class FrameConsumer(AsyncWebsocketConsumer):
         the client has not taken yet (realtime/outbox.py); never waited on."""
         if self.closed:
             return
+        if frames.over_size(text, settings.WS_MAX_MESSAGE_BYTES):
+            text = self._too_large(text)
         if self.outbox is None:
             self.outbox = Outbox(self._send_text, settings.WS_OUTBOX_FRAMES)
         self.outbox.put(text, None if close_code is None else partial(self.close, close_code))

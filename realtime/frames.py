@@ -24,6 +24,11 @@ def encode(frame: Mapping[str, Any]) -> str:
     return orjson.dumps(frame, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
+def over_size(text: str, limit_bytes: int) -> bool:
+    """Whether an encoded frame is over `limit_bytes` of UTF-8 (only a text that could be is encoded)."""
+    return len(text) * 4 > limit_bytes and len(text.encode()) > limit_bytes
+
+
 # --- shared -------------------------------------------------------------------------------------
 
 
@@ -97,12 +102,38 @@ class HostPlayer(TypedDict):
 class HostWelcomeFrame(TypedDict):
     type: Literal["host_welcome"]
     game: dict[str, Any]
-    players: list[HostPlayer]
+    players: list[HostPlayer]  # the first page of the roster only: it never grows with the room
+    players_total: int
+    players_active: int
+    players_kicked: int
     answered: int
 
 
-def host_welcome(game: dict[str, Any], players: list[HostPlayer], answered: int) -> HostWelcomeFrame:
-    return {"type": "host_welcome", "game": game, "players": players, "answered": answered}
+def host_welcome(
+    game: dict[str, Any], players: list[HostPlayer], answered: int, *, total: int, kicked: int
+) -> HostWelcomeFrame:
+    return {
+        "type": "host_welcome",
+        "game": game,
+        "players": players,
+        "players_total": total,
+        "players_active": total - kicked,
+        "players_kicked": kicked,
+        "answered": answered,
+    }
+
+
+class RosterFrame(TypedDict):
+    type: Literal["roster"]
+    players: list[HostPlayer]
+    offset: int
+    total: int
+    prefix: str
+
+
+def roster(players: list[HostPlayer], offset: int, total: int, prefix: str = "") -> RosterFrame:
+    """One page of the host's roster, in join order; `total` counts the players the request matches."""
+    return {"type": "roster", "players": players, "offset": offset, "total": total, "prefix": prefix}
 
 
 def host_player(player_id: str, nickname: str, score: int, rank: int, kicked: bool) -> HostPlayer:
@@ -384,6 +415,7 @@ FRAME_TYPES: dict[str, type] = {
     "kicked": KickedFrame,
     "welcome": WelcomeFrame,
     "host_welcome": HostWelcomeFrame,
+    "roster": RosterFrame,
     "answer_ack": AnswerAckFrame,
     "lobby": LobbyFrame,
     "answer_count": AnswerCountFrame,

@@ -50,6 +50,12 @@ def main() -> None:
         "--drain-grace", type=float, default=float(os.environ.get("QUIZZONE_DRAIN_GRACE", "1"))
     )
     parser.add_argument(
+        "--heartbeat-seconds",
+        type=float,
+        default=float(os.environ.get("QUIZZONE_HEARTBEAT_SECONDS", "2")),
+        help="how often the worker publishes its figures (rebalancing paces itself by it)",
+    )
+    parser.add_argument(
         "--drain-spread-ms",
         type=int,
         default=3000,
@@ -62,6 +68,7 @@ def main() -> None:
     opts = parser.parse_args()
     worker_id = opts.worker_id or f"{socket.gethostname()}-{opts.port}"
     os.environ["QUIZZONE_WORKER_ID"] = worker_id
+    os.environ["QUIZZONE_HEARTBEAT_SECONDS"] = str(opts.heartbeat_seconds)
     public_url = opts.public_url or f"ws://{opts.host}:{opts.port}"
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")

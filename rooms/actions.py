@@ -144,9 +144,9 @@ async def round_close(pin: str, round_no: int, reason: str) -> str:
 
 
 async def _transition(pin: str, command: c.Command | Callable[[GameState], c.Command]) -> Transition:
-    quiz = await store.quiz_cached(pin)
     for _ in range(COMMIT_ATTEMPTS):
         loaded = await store.load_full(pin)
+        quiz = await store.quiz_cached(pin)  # after the load, which drops a quiz cached for an older game
         cmd = command(loaded.state) if callable(command) else command
         t = step(loaded.state, cmd, now_ms(), quiz)
         if not t.changed:
@@ -189,9 +189,7 @@ async def _emit(pin: str, before: GameState, t: Transition, quiz: QuizSpec) -> N
             await broadcast.send_table(group, frames.final_head(ev.players), frames.FINAL_FIELDS, rows)
         elif isinstance(ev, e.GameFinished):
             await _send_and_keep(pin, "finished", ev.frame())
-            await effects.game_finished(
-                pin, t.state, quiz, open_round=before.round if before.phase == QUESTION else 0
-            )
+            await effects.game_finished(pin, open_round=before.round if before.phase == QUESTION else 0)
         elif isinstance(ev, e.PlayerKicked):
             await broadcast.send_to_player(group, ev.player_id, ev.frame(), close=frames.CLOSE_FORBIDDEN)
             await broadcast.send_frame(group, frames.player_kicked(ev.player_id, ev.nickname), TO_HOSTS)

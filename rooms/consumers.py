@@ -27,6 +27,7 @@ class GameConsumer(FrameConsumer):
 class PlayConsumer(GameConsumer):
     role = "player"
     path_label = "play"
+    rebalanceable = True  # a joined player resumes elsewhere losslessly (realtime.workers.movable)
     handlers = {"join": "on_join", "resume": "on_resume", "answer": "on_answer", "ping": "on_ping"}
     admitted_types = frozenset({"join", "resume"})
 
@@ -71,6 +72,7 @@ class HostConsumer(GameConsumer):
         "lock": "on_command",
         "unlock": "on_command",
         "end": "on_command",
+        "roster": "on_roster",
         "ping": "on_ping",
     }
     simple_commands = {"start": c.Start, "next": c.Next, "lock": c.Lock, "unlock": c.Unlock, "end": c.End}
@@ -101,3 +103,19 @@ class HostConsumer(GameConsumer):
         else:
             cmd = self.simple_commands[kind]()
         await self.send_events(await actions.game_host_command(self.pin, cmd))
+
+    async def on_roster(self, frame: dict[str, Any]) -> None:
+        offset, limit = frame.get("offset", 0), frame.get("limit", snapshots.HOST_ROSTER_FIRST_PAGE)
+        prefix = frame.get("prefix", "")
+        if not (
+            type(offset) is int
+            and offset >= 0
+            and type(limit) is int
+            and 1 <= limit <= snapshots.ROSTER_PAGE_MAX
+            and isinstance(prefix, str)
+            and len(prefix) <= 24
+        ):
+            return await self.error(
+                "invalid", "roster takes an offset >= 0, a limit of 1 to 200 and an optional nickname prefix"
+            )
+        await self.send_frame(await snapshots.roster_page(self.pin, offset, limit, prefix))

@@ -1,5 +1,6 @@
 """The side effects of live-game actions that must outlast the frames: round timers and the sweeper's
-work list, database records, and what other apps are told. Actions call these; nothing else does.
+work list, database records, and what other apps are told. Actions call these, and the one Celery task
+a finished game enqueues here runs game_results_persist; nothing else does.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from results import services as records
 from results.models import Game
 
 from . import metrics, signals, store
-from .game.quiz import QuizSpec
-from .game.state import GameState
+from .game.state import FINISHED, GameState
 
 log = logging.getLogger(__name__)
 
-ROUND_TIMER_TASK = "rooms.tasks.round_timer"  # by name: rooms.tasks calls the actions, which call these
+# By name: rooms.tasks calls the actions, which call these.
+ROUND_TIMER_TASK = "rooms.tasks.round_timer"
+GAME_RESULTS_TASK = "rooms.tasks.game_results_save"
 
 
 async def round_opened(pin: str, round_no: int, deadline: int, *, first: bool) -> None:
@@ -42,14 +44,13 @@ async def round_closed(pin: str, round_no: int, deadline: int) -> None:
     metrics.ROUND_CLOSE_LATENESS.observe(max(0, now_ms() - deadline) / 1000)
 
 
-async def game_finished(pin: str, state: GameState, quiz: QuizSpec, *, open_round: int) -> None:
-    """Saves the results, then lets the other apps save what they keep (the chat)."""
+async def game_finished(pin: str, *, open_round: int) -> None:
+    """Hands the game's records to a Celery task (retried, redelivered): never written on a socket's time."""
     if open_round:
         await store.deadline_remove(pin, open_round)
-    await game_results_persist(pin, state, quiz)
-    for receiver, outcome in await signals.game_finished.asend_robust(sender=__name__, pin=pin):
-        if isinstance(outcome, Exception):  # the results are saved; players still get `final`
-            log.error("after game %s finished, %s failed: %r", pin, receiver.__qualname__, outcome)
+    meta = await store.meta_get(pin)
+    game_key = meta.game_key if meta else ""
+    await asyncio.to_thread(current_app.send_task, GAME_RESULTS_TASK, (pin, game_key))
 
 
 async def player_kicked(pin: str, player_id: str, nickname: str) -> None:
@@ -63,9 +64,24 @@ async def player_kicked(pin: str, player_id: str, nickname: str) -> None:
             )
 
 
-async def game_results_persist(pin: str, state: GameState, quiz: QuizSpec) -> None:
-    """Writes the final standings and every answer of the game to the database (idempotent)."""
-    rounds = await store.answers_all(pin, quiz.total_rounds)
+async def game_results_persist(pin: str, game_key: str) -> str:
+    """Writes the final standings and every answer of a finished game from Redis to the database, then lets
+    the other apps save what they keep (the chat). Idempotent: a repeat rewrites the same rows. Returns
+    'saved', or 'stale' when the PIN no longer holds that finished game (a late redelivery)."""
+    loaded = await store.load_full(pin)
+    if loaded.game_key != game_key or loaded.state.phase != FINISHED:
+        log.warning("results of %s (%s) not saved: the PIN holds another game now", pin, game_key)
+        return "stale"
+    players, answers = await _results_records(pin, loaded.state)
+    await database_sync_to_async(records.game_results_save)(pin, players, answers)
+    await signals.game_finished.asend(sender=__name__, pin=pin)  # a receiver's failure retries the task
+    return "saved"
+
+
+async def _results_records(
+    pin: str, state: GameState
+) -> tuple[list[records.PlayerRecord], list[records.AnswerRecord]]:
+    rounds = await store.answers_all(pin, state.total_rounds)
     players = [
         records.PlayerRecord(p.id, p.nickname, p.score, p.rank, p.streak, p.kicked)
         for p in state.players.values()
@@ -81,4 +97,4 @@ async def game_results_persist(pin: str, state: GameState, quiz: QuizSpec) -> No
             answers.append(
                 records.AnswerRecord(pid, round_no, answer.answer, answer.at_ms, response_ms, correct, points)
             )
-    await database_sync_to_async(records.game_results_save)(pin, players, answers)
+    return players, answers

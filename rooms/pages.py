@@ -71,6 +71,7 @@ JS_STRINGS: dict[str, Any] = {
     "final_short": gettext_lazy("You finished #{rank} with {score} points."),
     "answered": gettext_lazy("{answered} of {players} answered"),
     "no_players": gettext_lazy("Waiting for players to join…"),
+    "show_more": gettext_lazy("Show more ({shown} of {total})"),
     "kick": gettext_lazy("Kick"),
     "kick_label": gettext_lazy("Remove {nickname} from the game"),
     "removed": gettext_lazy("{nickname} was removed."),

@@ -2,5 +2,7 @@
 
 from django.dispatch import Signal
 
-game_finished = Signal()  # pin: the game's results are saved; its chat may be saved too
+# pin: the game's results are saved; its chat may be saved too. Sent by the results task (Celery): a
+# receiver that raises makes the task retry, so receivers must be idempotent.
+game_finished = Signal()
 player_kicked = Signal()  # pin, player_id: the host removed this player

@@ -12,8 +12,10 @@ from realtime import frames
 from . import store
 from .game import events as e
 from .game.machine import snapshot
-from .game.state import FINISHED, LEADERBOARD, QUESTION, REVEAL
+from .game.state import FINISHED, LEADERBOARD, QUESTION, REVEAL, Player
 
+HOST_ROSTER_FIRST_PAGE = 100  # players in host_welcome; the host pages through the rest with `roster`
+ROSTER_PAGE_MAX = 200  # at most this many players in one `roster` frame (~50 KB at the longest nicknames)
 ROOM_FRAMES_BY_PHASE = {REVEAL: ("reveal",), LEADERBOARD: ("reveal", "leaderboard"), FINISHED: ("finished",)}
 
 
@@ -44,12 +46,30 @@ async def room_replay(pin: str, phase: str) -> dict[str, Any]:
 
 
 async def host_snapshot(pin: str) -> frames.HostWelcomeFrame:
+    """The host's `host_welcome`: counts and the first page of the roster, never the whole room."""
     loaded = await store.load_full(pin)
     quiz = await store.quiz_cached(pin)
     game = {**snapshot(loaded.state, quiz, None), **await room_replay(pin, loaded.state.phase)}
-    players = sorted(loaded.state.players.values(), key=lambda p: p.joined_at)
+    players = sorted(loaded.state.players.values(), key=lambda p: (p.joined_at, p.id))
     return frames.host_welcome(
         game,
-        [frames.host_player(p.id, p.nickname, p.score, p.rank, p.kicked) for p in players],
+        [_host_player(p) for p in players[:HOST_ROSTER_FIRST_PAGE]],
         len(loaded.state.answers) if loaded.state.phase == QUESTION else 0,
+        total=len(players),
+        kicked=sum(1 for p in players if p.kicked),
     )
+
+
+async def roster_page(pin: str, offset: int, limit: int, prefix: str = "") -> frames.RosterFrame:
+    """A page of the roster in join order (the order host_welcome's first page starts), kicked players
+    included, so pages stay put while players join; `prefix` keeps the nicknames that start with it."""
+    players = await store.players_all(pin)
+    wanted = prefix.strip().casefold()
+    if wanted:
+        players = [p for p in players if p.nickname.casefold().startswith(wanted)]
+    page = players[offset : offset + limit]
+    return frames.roster([_host_player(p) for p in page], offset, len(players), prefix)
+
+
+def _host_player(p: Player) -> frames.HostPlayer:
+    return frames.host_player(p.id, p.nickname, p.score, p.rank, p.kicked)

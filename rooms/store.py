@@ -7,6 +7,7 @@ double-apply. See docs/decisions/0002-game-state-in-redis.md.
 
 from __future__ import annotations
 
+import secrets
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -34,6 +35,7 @@ class Loaded:
     quiz_id: int
     host_id: int
     active: int
+    game_key: str = ""  # unique to this game instance (a PIN is reused once a game has finished)
 
 
 class GameNotFound(Exception):
@@ -68,12 +70,13 @@ def answer_load(pid: str, round_no: int, raw: str) -> Answer:
     return Answer(pid, round_no, data["at"], data["a"])
 
 
-def quiz_dump(q: QuizSpec) -> str:
-    return _dump(asdict(q))
+def quiz_dump(q: QuizSpec, game_key: str = "") -> str:
+    return _dump({**asdict(q), "game_key": game_key})
 
 
 def quiz_load(raw: str) -> QuizSpec:
     data = orjson.loads(raw)
+    data.pop("game_key", None)
     questions = []
     for qd in data["questions"]:
         qd["choices"] = tuple(ChoiceSpec(**c) for c in qd["choices"])
@@ -85,6 +88,7 @@ def quiz_load(raw: str) -> QuizSpec:
 def _state_from(pin: str, meta: dict[str, str], **parts: Any) -> Loaded:
     if not meta:
         raise GameNotFound(pin)
+    _quiz_check(pin, meta.get("game_key", ""))
     state = GameState(
         pin=pin,
         total_rounds=int(meta["total_rounds"]),
@@ -95,7 +99,14 @@ def _state_from(pin: str, meta: dict[str, str], **parts: Any) -> Loaded:
         locked=meta.get("locked") == "1",
         **parts,
     )
-    return Loaded(state, meta["seq"], int(meta["quiz_id"]), int(meta["host_id"]), int(meta.get("active", 0)))
+    return Loaded(
+        state,
+        meta["seq"],
+        int(meta["quiz_id"]),
+        int(meta["host_id"]),
+        int(meta.get("active", 0)),
+        meta.get("game_key", ""),
+    )
 
 
 def meta_fields(state: GameState) -> dict[str, str]:
@@ -122,11 +133,12 @@ def game_init(pin: str, quiz: QuizSpec, host_id: int, now: int) -> None:
         "host_id": str(host_id),
         "seq": "0",
         "created_at": str(now),
+        "game_key": secrets.token_hex(8),
     }
     pipe = sync_client().pipeline()
     pipe.delete(*k.game_keys(pin, quiz.total_rounds))
     pipe.hset(k.meta_key(pin), mapping=meta)
-    pipe.set(k.quiz_key(pin), quiz_dump(quiz))
+    pipe.set(k.quiz_key(pin), quiz_dump(quiz, meta["game_key"]))
     pipe.expire(k.meta_key(pin), ttl())
     pipe.expire(k.quiz_key(pin), ttl())
     pipe.execute()
@@ -134,21 +146,31 @@ def game_init(pin: str, quiz: QuizSpec, host_id: int, now: int) -> None:
 
 # --- loads -------------------------------------------------------------------------------------
 
-_quiz_cache: OrderedDict[str, QuizSpec] = OrderedDict()
+# PIN -> (game_key, quiz). A PIN is unique only among live games, so an entry is checked against the
+# game_key of every meta hash this process loads anyway (a socket's connect, every load_*): an entry
+# left by a finished game whose PIN a new game took is dropped before the new game's quiz is needed.
+_quiz_cache: OrderedDict[str, tuple[str, QuizSpec]] = OrderedDict()
 QUIZ_CACHE_SIZE = 1024
 
 
 async def quiz_cached(pin: str) -> QuizSpec:
     """The game's frozen quiz, from this process's cache (quiz content never changes during a game)."""
-    quiz = _quiz_cache.get(pin)
-    if quiz is None:
+    entry = _quiz_cache.get(pin)
+    if entry is None:
         raw = await client().get(k.quiz_key(pin))
         if raw is None:
             raise GameNotFound(pin)
-        quiz = _quiz_cache[pin] = quiz_load(raw)
+        entry = _quiz_cache[pin] = (orjson.loads(raw).get("game_key", ""), quiz_load(raw))
         while len(_quiz_cache) > QUIZ_CACHE_SIZE:
             _quiz_cache.popitem(last=False)
-    return quiz
+    return entry[1]
+
+
+def _quiz_check(pin: str, game_key: str) -> None:
+    """Drops the cached quiz of `pin` if it belongs to another game than the one whose meta was read."""
+    entry = _quiz_cache.get(pin)
+    if entry is not None and entry[0] != game_key:
+        del _quiz_cache[pin]
 
 
 @dataclass(frozen=True)
@@ -162,6 +184,7 @@ class GameMeta:
     locked: bool
     active: int
     host_id: int
+    game_key: str = ""
 
 
 def _meta_parse(raw: dict[str, str]) -> GameMeta | None:
@@ -175,12 +198,16 @@ def _meta_parse(raw: dict[str, str]) -> GameMeta | None:
         locked=raw.get("locked") == "1",
         active=int(raw.get("active", 0)),
         host_id=int(raw["host_id"]),
+        game_key=raw.get("game_key", ""),
     )
 
 
 async def meta_get(pin: str) -> GameMeta | None:
     """The live game's meta; None for an unknown or expired PIN."""
-    return _meta_parse(await client().hgetall(k.meta_key(pin)))
+    raw = await client().hgetall(k.meta_key(pin))
+    if raw:
+        _quiz_check(pin, raw.get("game_key", ""))
+    return _meta_parse(raw)
 
 
 def meta_get_sync(pin: str) -> GameMeta | None:
@@ -218,6 +245,12 @@ async def load_player(pin: str, player_id: str, round_no: int | None = None) -> 
     players = {player_id: player_load(raw)} if raw else {}
     answers = {player_id: answer_load(player_id, round_no, answer_raw)} if answer_raw else {}
     return _state_from(pin, meta, players=players, answers=answers)
+
+
+async def players_all(pin: str) -> list[Player]:
+    """Every player who joined (kicked ones too), in join order."""
+    raws = await client().hvals(k.players_key(pin))
+    return sorted((player_load(raw) for raw in raws), key=lambda p: (p.joined_at, p.id))
 
 
 async def player_id_for_token(pin: str, token: str) -> str | None:

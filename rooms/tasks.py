@@ -1,5 +1,6 @@
-"""Celery tasks: round timers and the sweeper. They only call actions. Names are explicit and stable:
-timers already queued in a broker outlive a deploy."""
+"""Celery tasks: round timers and the sweeper, which only call actions, and the save of a finished game's
+records, which rooms.effects enqueues. Names are explicit and stable: tasks already queued in a broker
+outlive a deploy."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from collections.abc import Coroutine
 from typing import Any
 
 from celery import shared_task
+from django.db import DatabaseError
+from redis.exceptions import RedisError
 
 from realtime import redisdb
 from realtime.clock import now_ms
 
-from . import actions, store
+from . import actions, effects, store
 
 SWEEP_GRACE_MS = 1000  # the sweeper leaves a round's own timer this long to fire first
 
@@ -58,3 +61,18 @@ async def _sweep() -> int:
         elif outcome != "early":
             await store.deadline_remove(pin, round_no)
     return closed
+
+
+@shared_task(
+    name=effects.GAME_RESULTS_TASK,
+    ignore_result=True,
+    acks_late=True,  # a worker that dies mid-save leaves the message in the broker: it is delivered again
+    autoretry_for=(DatabaseError, RedisError, OSError),
+    retry_backoff=2,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=12,  # about half an hour of retries; the game stays in Redis for GAME_TTL_SECONDS
+)
+def game_results_save(pin: str, game_key: str) -> str:
+    """Writes a finished game's standings, answers and chat from Redis to the database (idempotent)."""
+    return run(effects.game_results_persist(pin, game_key))

@@ -165,7 +165,9 @@ def daphne_start(name: str, log_dir: Path, **env: str) -> tuple[Proc, int]:
     return proc, port
 
 
-def serve_start(name: str, log_dir: Path, drain_grace: float = 1.0) -> tuple[Proc, int]:
+def serve_start(
+    name: str, log_dir: Path, drain_grace: float = 1.0, heartbeat_seconds: float = 2.0
+) -> tuple[Proc, int]:
     """A worker as production runs it: daphne with registration, heartbeat and drain (realtime.serve)."""
     port = free_port()
     args = [
@@ -180,6 +182,8 @@ def serve_start(name: str, log_dir: Path, drain_grace: float = 1.0) -> tuple[Pro
         str(drain_grace),
         "--drain-spread-ms",
         "300",
+        "--heartbeat-seconds",
+        str(heartbeat_seconds),
     ]
     proc = Proc(name, args, child_env(), log_dir)
     with stopped_on_error(proc):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -11,8 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from asgiref.sync import async_to_sync
 from playwright.sync_api import Browser, Dialog, Page, WebSocketRoute, expect, sync_playwright
 
+from rooms import actions
 from rooms.services import game_create
 from tests import browser as b
 from tests.factories import host_make
@@ -366,3 +369,39 @@ def test_player_page_reconnects_resumes_and_obeys_close_codes(site: str) -> None
         other.wait_for_timeout(1_000)
         assert len(gone.sockets) == 1
         browser.close()
+
+
+# --- the host console pages a large roster ----------------------------------------------------------
+
+
+def test_the_host_console_shows_the_count_and_pages_the_roster(site: str) -> None:
+    host_user = host_make("pagerhost", PASSWORD)
+    quiz = b.quiz_make(host_user, b.THREE_QUESTIONS, "Paging quiz", time_limit=30)
+    pin = game_create(quiz=quiz, host=host_user).pin
+    names = [f"p{i:03d}" for i in range(130)]
+    async_to_sync(join_all)(pin, names)  # before the page opens: host_welcome holds the first 100
+
+    with sync_playwright() as p:
+        expect.set_options(timeout=10_000)
+        browser = b.launch(p)
+        host = browser.new_context(**b.DESKTOP).new_page()
+        b.host_login(host, site, "pagerhost", PASSWORD)
+        host.goto(f"{site}/host/{pin}/")
+        expect(host.locator("#host-app")).to_have_attribute("data-socket", "open")
+        expect(host.locator("#lobby-count")).to_have_text("130")
+        expect(host.locator("#players .player")).to_have_count(100)
+        expect(host.locator("#players-more")).to_have_text("Show more (100 of 130)")
+        host.click("#players-more")
+        expect(host.locator("#players .player")).to_have_count(130)
+        expect(host.locator("#players-more")).to_be_hidden()
+        expect(host.locator("#players .player-name").last).to_have_text("p129")
+        host.get_by_role("button", name="Remove p120 from the game").click()  # known from the second page
+        expect(host.locator("#lobby-count")).to_have_text("129")
+        expect(host.locator("#players .player")).to_have_count(129)
+        browser.close()
+
+
+async def join_all(pin: str, names: list[str]) -> None:
+    for name in names:
+        await actions.game_join(pin, name)
+    await asyncio.sleep(0.6)  # the trailing coalesced `lobby` send, before this loop closes

@@ -15,6 +15,7 @@ from chat.services import ChatAuthor, ChatRefused
 from chat.text import TextProblem, text_clean
 from rooms.services import game_create
 from tests.factories import host_make, quiz_every_kind
+from tests.waiting import eventually
 from tests.ws import Socket
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("hub_cleanup")]
@@ -287,7 +288,7 @@ async def test_chat_kick_closes_the_players_chat_sockets():
 # --- the end of the game ----------------------------------------------------------------------------
 
 
-async def test_chat_is_read_only_after_the_game_and_saved_to_the_database():
+async def test_chat_is_read_only_after_the_game_and_saved_to_the_database(celery_worker):
     game, token = await setup_game()
     play_host = await Socket(f"/ws/host/{game.pin}/", auth(token)).connect()
     await play_host.expect("host_welcome")
@@ -310,8 +311,9 @@ async def test_chat_is_read_only_after_the_game_and_saved_to_the_database():
     _, history = await chat_as_player(game.pin, ann_welcome)
     assert history["messages"] == [first]
 
-    saved_by_the_end = await sync_to_async(lambda: ChatMessage.objects.filter(game=game).count())()
-    assert saved_by_the_end == 2  # the host's `end` saved the chat with the results
+    # the host's `end` enqueued the results task, which saves the chat after the results
+    saved_by_the_end = await eventually(lambda: ChatMessage.objects.filter(game=game).count())
+    assert saved_by_the_end == 2
     assert await services.chat_persist(game.pin) == 2  # idempotent
     rows = await sync_to_async(
         lambda: list(

@@ -50,7 +50,8 @@ def test_builders_fill_exactly_their_typed_fields() -> None:
         frames.reconnect("server restarting", 300),
         frames.kicked("p1", "ann"),
         frames.welcome("p1", "t", "ann", {}),
-        frames.host_welcome({}, [frames.host_player("p1", "ann", 0, 1, False)], 0),
+        frames.host_welcome({}, [frames.host_player("p1", "ann", 0, 1, False)], 0, total=2, kicked=1),
+        frames.roster([frames.host_player("p1", "ann", 0, 1, False)], 0, 1),
         frames.answer_ack(1, True),
         frames.lobby(1, ["ann"]),
         frames.answer_count(1, 1, 2),
@@ -94,3 +95,10 @@ def test_room_tables_render_the_same_frame_as_the_single_builders() -> None:
     assert frames.result(3, None, 0, 1200, 2, 1)["poll"] is True
     head, row = frames.final_head(40), frames.final_row(1200, 2)
     assert frames.table_row_frame(head, frames.FINAL_FIELDS, row) == frames.final(1200, 2, 40)
+
+
+def test_a_frame_is_over_the_size_limit_by_its_utf8_bytes() -> None:
+    assert not frames.over_size("x" * 100, 100)
+    assert frames.over_size("x" * 101, 100)
+    assert frames.over_size("한" * 34, 100)  # 34 characters, 102 bytes
+    assert not frames.over_size("한" * 33, 100)

@@ -13,6 +13,7 @@ from quizzes.models import Quiz
 from rooms import actions
 from rooms.game import commands as c
 from tests.factories import host_make, quiz_every_kind
+from tests.waiting import eventually_sync
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -58,7 +59,7 @@ def test_unknown_pin_is_404():
     assert APIClient().get("/api/gateway/?pin=000000").status_code == 404
 
 
-def test_results_json_and_csv_for_the_host_only(api, host):
+def test_results_json_and_csv_for_the_host_only(api, host, celery_worker):
     quiz = quiz_every_kind(host)
     pin = api.post("/api/games/", {"quiz": quiz.id}, format="json").json()["pin"]
     assert api.get(f"/api/games/{pin}/results/").status_code == 409
@@ -71,6 +72,8 @@ def test_results_json_and_csv_for_the_host_only(api, host):
     assert async_to_sync(actions.round_close)(pin, 1, "all_answered") in ("closed", "stale")
     async_to_sync(actions.game_host_command)(pin, c.End())
 
+    # the results task (Celery) writes them shortly after the end; until then the API says 409
+    eventually_sync(lambda: api.get(f"/api/games/{pin}/results/").status_code == 200)
     response = api.get(f"/api/games/{pin}/results/")
     assert response.status_code == 200
     results = response.json()

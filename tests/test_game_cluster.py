@@ -19,6 +19,7 @@ from rooms.game.scoring import streak_bonus, time_points
 from rooms.services import game_create, quiz_spec_build
 from tests.factories import correct_answer, host_make, quiz_every_kind, wrong_answer
 from tests.netclient import Client
+from tests.waiting import eventually, game_saved
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -126,7 +127,7 @@ async def test_whole_game_on_two_workers(daphne_pair, celery_worker):
     for name, final in finals.items():
         assert final["score"] == scores[name] and final["players"] == 4
 
-    await asyncio.sleep(0.5)
+    await eventually(game_saved(game.pk))  # the results task writes them shortly after `finished`
     persisted = await db(lambda: {p.nickname: p.score for p in GamePlayer.objects.filter(game=game)})()
     assert persisted == scores
     assert await db(lambda: Game.objects.get(pk=game.pk).status)() == "finished"

@@ -11,6 +11,7 @@ from rest_framework.authtoken.models import Token
 from results.models import Game, GamePlayer
 from rooms.services import game_create
 from tests.factories import correct_answer, host_make, quiz_every_kind, wrong_answer
+from tests.waiting import eventually, game_saved
 from tests.ws import Socket
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("hub_cleanup")]
@@ -165,6 +166,7 @@ async def test_answers_duplicate_invalid_skip_and_results(celery_worker):
     assert finished["podium"][0]["nickname"] == "ann"
     final = await ann.expect("final")
     assert final == {"type": "final", "score": result["score"], "rank": 1, "players": 2}
+    await eventually(game_saved(game.pk))
     standings = await sync_to_async(
         lambda: {p.nickname: p.score for p in GamePlayer.objects.filter(game=game)}
     )()

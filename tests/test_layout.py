@@ -21,7 +21,15 @@ ALLOWED = {
     "rooms": {"realtime", "quizzes", "results"},
     "chat": {"realtime", "quizzes", "results", "rooms"},
 }
-PURE_GAME_MAY_IMPORT = {"__future__", "collections", "dataclasses", "functools", "math", "typing", "unicodedata"}
+PURE_GAME_MAY_IMPORT = {
+    "__future__",
+    "collections",
+    "dataclasses",
+    "functools",
+    "math",
+    "typing",
+    "unicodedata",
+}
 PURE_GAME_PROJECT_MODULES = {"quizzes.kinds", "realtime.frames"}
 
 

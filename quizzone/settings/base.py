@@ -125,6 +125,8 @@ WS_BUSY_RETRY_MS = env.int("QUIZZONE_WS_BUSY_RETRY_MS", default=2000)
 WS_OUTBOX_FRAMES = env.int("QUIZZONE_WS_OUTBOX_FRAMES", default=256)
 # /ops/status reports "web" missing when fewer workers than this are registered (0: do not check).
 EXPECTED_WEB_WORKERS = env.int("QUIZZONE_EXPECTED_WEB_WORKERS", default=0)
+# Each worker publishes its figures this often (realtime/workers.py); rebalancing paces itself by it.
+WORKER_HEARTBEAT_SECONDS = env.float("QUIZZONE_HEARTBEAT_SECONDS", default=2.0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

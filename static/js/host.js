@@ -23,8 +23,16 @@ const pin = cfg.pin;
 const app = document.getElementById("host-app");
 const views = $("#host-views");
 
-// nickname (case-folded) -> {nickname, id}; `lobby` frames carry names only, host_welcome carries ids.
+// The players shown, by nickname (case-folded) -> {nickname, id}: host_welcome's first page, the pages loaded
+// with "show more" (`roster` frames carry ids) and the newest names from `lobby` frames (names only).
+// Never the whole room: a large game is paged.
 const roster = new Map();
+const PAGE = 100;
+let playerCount = 0; // active players in the game, from the server's counts
+let pageNext = 0; // offset of the next roster page to ask for
+let pageTotal = 0; // players in the paged roster (kicked ones included)
+let pageAsked = false;
+let exhaustedAt = -1; // playerCount when a page came back empty: nothing to load until more join
 let phase = "lobby";
 let locked = false;
 let question = null;
@@ -43,6 +51,7 @@ function onState(state, detail) {
   connectionBanner(state);
   app.dataset.socket = state;
   updateControls();
+  renderMore();
   if (state === "closed") {
     const text = {
       [CLOSE.UNAUTHENTICATED]: t("host_login"),
@@ -61,6 +70,8 @@ function onFrame(frame) {
       return onLobby(frame);
     case "question":
       return onQuestion(frame, 0, null);
+    case "roster":
+      return onRosterPage(frame);
     case "answer_count":
       return setAnswered(frame.answered, frame.players);
     case "reveal":
@@ -73,7 +84,8 @@ function onFrame(frame) {
       return setLocked(frame.locked);
     case "player_kicked":
       roster.delete(frame.nickname.toLowerCase());
-      renderRoster(roster.size);
+      playerCount = Math.max(0, playerCount - 1);
+      renderRoster();
       fill($("#host-notice"), t("removed", { nickname: frame.nickname }));
       return;
     case "error":
@@ -87,15 +99,17 @@ function onFrame(frame) {
 function onWelcome(frame) {
   const game = frame.game;
   roster.clear();
-  for (const p of frame.players.filter((p) => !p.kicked)) {
-    roster.set(p.nickname.toLowerCase(), { nickname: p.nickname, id: p.player_id, score: p.score });
-  }
-  renderRoster(roster.size);
+  rosterAdd(frame.players);
+  playerCount = frame.players_active ?? roster.size;
+  pageNext = frame.players.length;
+  pageTotal = frame.players_total ?? frame.players.length;
+  pageAsked = false;
+  renderRoster();
   setLocked(game.locked);
   fill($("#host-error"));
   if (!chat && cfg.chat !== false) chat = mountChat($("#chat"), { pin, isHost: true });
   setPhase(game.phase);
-  if (game.phase === "question" && game.question) onQuestion(game.question, frame.answered, roster.size);
+  if (game.phase === "question" && game.question) onQuestion(game.question, frame.answered, playerCount);
   else if (game.phase === "reveal" || game.phase === "leaderboard") {
     // The snapshot replays the room's last frames: draw them as a live console would have.
     if (question?.round !== game.round) question = storedQuestion(game.round);
@@ -128,6 +142,29 @@ function storedQuestion(round) {
 
 // --- players -----------------------------------------------------------------------------------
 
+function rosterAdd(players) {
+  for (const p of players.filter((p) => !p.kicked)) {
+    roster.set(p.nickname.toLowerCase(), { nickname: p.nickname, id: p.player_id, score: p.score });
+  }
+}
+
+function onRosterPage(frame) {
+  if (frame.prefix) return;
+  rosterAdd(frame.players);
+  pageNext = Math.max(pageNext, frame.offset + frame.players.length);
+  pageTotal = frame.total;
+  pageAsked = false;
+  if (frame.players.length === 0) exhaustedAt = playerCount;
+  renderRoster();
+}
+
+function showMore() {
+  if (pageAsked) return;
+  pageAsked = true;
+  renderMore();
+  socket.send({ type: "roster", offset: pageNext, limit: PAGE });
+}
+
 function onLobby(frame) {
   const names = frame.nicknames ?? [];
   const seen = new Set(names.map((n) => n.toLowerCase()));
@@ -138,12 +175,23 @@ function onLobby(frame) {
   for (const name of names) {
     if (!roster.has(name.toLowerCase())) roster.set(name.toLowerCase(), { nickname: name, id: null });
   }
-  renderRoster(frame.players);
+  playerCount = frame.players;
+  renderRoster();
 }
 
-function renderRoster(count) {
+function renderMore() {
+  const more = $("#players-more");
+  // Pages are in join order: players not shown yet (also those who joined since) are past pageNext.
+  more.hidden = roster.size >= playerCount || exhaustedAt === playerCount;
+  more.disabled = pageAsked || !(socket?.isOpen ?? false);
+  fill(more, t("show_more", { shown: roster.size, total: playerCount }));
+}
+
+function renderRoster() {
+  const count = playerCount;
   fill($("#player-count"), t("players", { n: count }));
   $("#lobby-count").textContent = String(count);
+  renderMore();
   const list = $("#players");
   if (roster.size === 0) {
     fill(list, h("li", { class: "muted" }, t("no_players")));
@@ -187,7 +235,7 @@ function onQuestion(frame, answered, players) {
   fill($("#q-round"), t("round_of", { round: frame.round, total: frame.total_rounds }));
   fill($("#q-text"), frame.text);
   fill($("#q-choices"), questionChoices(frame));
-  setAnswered(answered, players ?? roster.size);
+  setAnswered(answered, players ?? playerCount);
   showView(views, "view-question");
   countdown.start(frame.deadline, frame.time_limit_ms);
 }
@@ -264,7 +312,7 @@ function onLeaderboard(frame) {
 function onFinished(frame) {
   countdown.stop();
   setPhase("finished");
-  renderRoster(roster.size);
+  renderRoster();
   fill($("#final-podium"), podium(frame.podium ?? []));
   showView(views, "view-finished");
 }
@@ -306,6 +354,7 @@ function command(type) {
   socket.send({ type });
 }
 
+$("#players-more").addEventListener("click", showMore);
 $("#btn-start").addEventListener("click", () => command("start"));
 $("#btn-skip").addEventListener("click", () => command("skip"));
 $("#btn-next").addEventListener("click", () => command("next"));
@@ -323,5 +372,5 @@ $("#btn-end-yes").addEventListener("click", () => {
   command("end");
 });
 
-renderRoster(0);
+renderRoster();
 socket.start();
