@@ -109,9 +109,19 @@ def workers_live() -> list[WorkerInfo]:
     return [WorkerInfo.parse(raw) for raw in raws if raw is not None]
 
 
+GATEWAY_TOLERANCE = 1.1  # workers within 10% (+2) of the lightest share the new clients
+
+
 def worker_pick(workers: list[WorkerInfo]) -> WorkerInfo | None:
+    """A live, non-draining worker among the least loaded. The counts are up to a heartbeat old, so
+    during a burst of joins the lightest is chosen at random among those about as light: picking the
+    one lightest sent a whole burst to one worker until its next heartbeat."""
     ready = [w for w in workers if not w.draining]
-    return min(ready, key=lambda w: (w.connections, w.id)) if ready else None
+    if not ready:
+        return None
+    lightest = min(w.connections for w in ready)
+    near = [w for w in ready if w.connections <= lightest * GATEWAY_TOLERANCE + 2]
+    return random.choice(near)
 
 
 async def ask_to_reconnect(targets: list[Any], reason: str, spread_ms: int) -> None:
