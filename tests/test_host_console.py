@@ -117,12 +117,12 @@ async def test_a_frame_over_the_cap_is_replaced_by_a_too_large_error():
     consumer = FrameConsumer()
     sent: list[str] = []
 
-    async def send(text_data: str | None = None, **kwargs: object) -> None:
-        sent.append(text_data or "")
+    async def base_send(message: dict) -> None:  # the server's ASGI send
+        sent.append(message.get("text") or "")
 
-    consumer.send = send  # type: ignore[method-assign]
+    consumer.base_send = base_send  # type: ignore[method-assign]
     await consumer.send_frame(frames.lobby(1, ["x" * (CAP + 1)]))
-    await consumer.deliver(frames.encode(frames.lobby(1, ["한" * (CAP // 3)])))  # fewer chars than bytes
-    await consumer.deliver(frames.encode(frames.lobby(1, ["ok"])))
+    consumer.deliver(frames.encode(frames.lobby(1, ["한" * (CAP // 3)])))  # fewer chars than bytes
+    consumer.deliver(frames.encode(frames.lobby(1, ["ok"])))
     assert [json.loads(text).get("code") for text in sent] == ["too_large", "too_large", None]
     assert json.loads(sent[2]) == frames.lobby(1, ["ok"])
