@@ -98,7 +98,10 @@ async def rebalance(worker_id: str, mine: int) -> int:
     if mine <= REBALANCE_FACTOR * average:
         return 0
     excess = int(mine - average)
-    targets = random.sample(list(sockets), min(excess, len(sockets)))
+    # Only sockets already in a game as a player: a socket whose `join` is in flight would lose its `welcome`
+    # (and with it the token) while the join still takes the nickname; the host's socket stays too.
+    movable = [s for s in sockets if getattr(s, "player_id", None) is not None]
+    targets = random.sample(movable, min(excess, len(movable)))
     log.info("rebalancing: %s has %s connections, average %.0f; moving %s", worker_id, mine, average, excess)
     await ask_to_reconnect(targets, "rebalancing", 2000)
     return len(targets)
