@@ -18,10 +18,12 @@ JOIN = (
     _GATE_FUNCTION
     + """
 -- KEYS: meta players nicks tokens roster lobby_gate
--- ARGV: nick_key pid token player_json nickname ttl lobby_interval_ms
--- Returns {'ok', active, lobby_gate_wait_ms} or {'err', reason}, in the machine's order.
-local meta = redis.call('HMGET', KEYS[1], 'phase', 'locked')
+-- ARGV: nick_key pid token player_json nickname ttl lobby_interval_ms game_key
+-- Returns {'ok', active, lobby_gate_wait_ms} or {'err', reason}, in the machine's order. `stale_quiz`: the
+-- caller decided with the quiz of another game that had this PIN (game_key differs).
+local meta = redis.call('HMGET', KEYS[1], 'phase', 'locked', 'game_key')
 if not meta[1] then return {'err', 'no_game'} end
+if (meta[3] or '') ~= ARGV[8] then return {'err', 'stale_quiz'} end
 if meta[1] ~= 'lobby' then return {'err', 'game_started'} end
 if meta[2] == '1' then return {'err', 'game_locked'} end
 if redis.call('HSETNX', KEYS[3], ARGV[1], ARGV[2]) == 0 then return {'err', 'nickname_taken'} end
@@ -37,13 +39,15 @@ return {'ok', active, gate(KEYS[6], ARGV[7])}
 ANSWER = (
     _GATE_FUNCTION
     + """
--- KEYS: meta answers(round) players count_gate; ARGV: round pid answer_json now ttl count_interval_ms
+-- KEYS: meta answers(round) players count_gate
+-- ARGV: round pid answer_json now ttl count_interval_ms game_key (of the quiz the answer was checked with)
 -- The state rules of an answer, in the machine's order (rooms/game/machine.py `_answer`): a player not
 -- kicked, the round open, once, in time. Returns {'ok', answered, active, count_gate_wait_ms} or
 -- {'err', reason}. The answer's own rules (shape, choice ids) were checked by the machine before.
 local raw = redis.call('HGET', KEYS[3], ARGV[2])
 if not raw or cjson.decode(raw)['kicked'] then return {'err', 'forbidden'} end
-local meta = redis.call('HMGET', KEYS[1], 'phase', 'round', 'deadline', 'active')
+local meta = redis.call('HMGET', KEYS[1], 'phase', 'round', 'deadline', 'active', 'game_key')
+if meta[1] and (meta[5] or '') ~= ARGV[7] then return {'err', 'stale_quiz'} end
 if meta[1] ~= 'question' or meta[2] ~= ARGV[1] then return {'err', 'not_open'} end
 if tonumber(ARGV[4]) > tonumber(meta[3]) then
   if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return {'err', 'duplicate'} end

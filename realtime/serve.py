@@ -87,6 +87,7 @@ def serve_uvicorn(opts: argparse.Namespace, worker_id: str, public_url: str) -> 
     import uvloop
     from channels.routing import get_default_application  # the project's settings.ASGI_APPLICATION
 
+    from realtime.periodic import jobs_start
     from realtime.workers import drain, heartbeat_loop
 
     class DrainingServer(uvicorn.Server):
@@ -129,10 +130,12 @@ def serve_uvicorn(opts: argparse.Namespace, worker_id: str, public_url: str) -> 
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, on_signal)
         beat = loop.create_task(heartbeat_loop(worker_id, public_url))
+        jobs = jobs_start()
         try:
             await server.serve()
         finally:
-            beat.cancel()
+            for task in (beat, *jobs):
+                task.cancel()
 
     uvloop.run(run())
 
@@ -143,6 +146,7 @@ def serve_daphne(opts: argparse.Namespace, worker_id: str, public_url: str) -> N
     from daphne.server import Server
     from twisted.internet import reactor
 
+    from realtime.periodic import jobs_start
     from realtime.workers import drain, heartbeat_loop
 
     application = get_default_application()
@@ -166,6 +170,7 @@ def serve_daphne(opts: argparse.Namespace, worker_id: str, public_url: str) -> N
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, on_signal)
         tasks.add(asyncio.ensure_future(heartbeat_loop(worker_id, public_url)))
+        tasks.update(jobs_start())
 
     reactor.callWhenRunning(started)
     Server(

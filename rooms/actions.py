@@ -34,6 +34,7 @@ LOBBY_NAMES_TO_PLAYERS_MAX = 200  # above this many players, players get the lob
 LOBBY_PLAYERS_MAX_INTERVAL_MS = 5000
 ANSWER_COUNT_INTERVAL_MS = 100  # `answer_count` at most 10 a second per game
 COMMIT_ATTEMPTS = 10
+SWEEP_GRACE_MS = 500  # a sweeper leaves a round's own timer this long to fire first
 
 _JOIN_RACE_MESSAGES = {
     "nickname_taken": "that nickname is taken",
@@ -53,14 +54,21 @@ def _sender(events: list[e.Event]) -> list[e.Event]:
 async def game_join(pin: str, nickname: object) -> list[e.Event]:
     """The machine decides on the nickname in a lobby; the JOIN script re-checks the game's state (in its
     lobby, unlocked, nickname free) as it adds the player: one Redis round trip."""
-    quiz = await store.quiz_cached(pin)
+    try:
+        return await _join(pin, nickname)
+    except store.StaleQuiz:  # this process held the quiz of an earlier game with this PIN
+        return await _join(pin, nickname)
+
+
+async def _join(pin: str, nickname: object) -> list[e.Event]:
+    game_key, quiz = await store.quiz_entry(pin)
     cmd = c.Join(player_id=secrets.token_hex(6), nickname=nickname, token=secrets.token_urlsafe(24))  # type: ignore[arg-type]
     t = step(GameState(pin=pin, total_rounds=quiz.total_rounds), cmd, now_ms(), quiz)
     if not t.changed:
         return t.events
     player = t.state.players[cmd.player_id]
     status, detail, lobby_gate_wait_ms = await store.join_commit(
-        pin, player, player.nickname.casefold(), LOBBY_INTERVAL_MS
+        pin, player, player.nickname.casefold(), LOBBY_INTERVAL_MS, game_key
     )
     if status != "ok":
         return [e.Refused(str(detail), _JOIN_RACE_MESSAGES.get(str(detail), "cannot join"))]
@@ -86,11 +94,18 @@ async def game_answer(pin: str, player_id: str, round_no: int, fields: dict) -> 
     """The machine checks the answer against its question; the ANSWER script checks, in the machine's
     order, that the player may answer this round now, and stores it: one Redis round trip."""
     now = now_ms()
-    quiz = await store.quiz_cached(pin)
+    try:
+        return await _answer(pin, player_id, round_no, fields, now)
+    except store.StaleQuiz:  # this process held the quiz of an earlier game with this PIN
+        return await _answer(pin, player_id, round_no, fields, now)
+
+
+async def _answer(pin: str, player_id: str, round_no: int, fields: dict, now: int) -> list[e.Event]:
+    game_key, quiz = await store.quiz_entry(pin)
     answer = answer_accepted(quiz, round_no, player_id, fields, now)
     if answer is None:  # no such round, or not a valid answer to it: the machine says why, on the state
         return await _answer_refused(pin, player_id, round_no, fields, now, quiz)
-    stored = await store.answer_commit(pin, answer, ANSWER_COUNT_INTERVAL_MS)
+    stored = await store.answer_commit(pin, answer, ANSWER_COUNT_INTERVAL_MS, game_key)
     if isinstance(stored, str):
         metrics.ANSWERS.labels("refused").inc()
         if stored == "forbidden":
@@ -141,6 +156,22 @@ async def round_close(pin: str, round_no: int, reason: str) -> str:
     t = await _transition(pin, c.Close(round_no, reason))
     refused = next((ev for ev in t.events if isinstance(ev, e.Refused)), None)
     return refused.code if refused else "closed"
+
+
+async def rounds_overdue_close() -> int:
+    """Closes every round whose deadline passed and whose timer was lost. Run by Celery beat and, every
+    half second, by each web worker, so rounds close on time while Celery restarts. Returns how many."""
+    closed = 0
+    for pin, round_no in await store.deadlines_due(now_ms() - SWEEP_GRACE_MS):
+        try:
+            outcome = await round_close(pin, round_no, "timeout")
+        except store.GameNotFound:
+            outcome = "gone"
+        if outcome == "closed":
+            closed += 1
+        elif outcome != "early":
+            await store.deadline_remove(pin, round_no)
+    return closed
 
 
 async def _transition(pin: str, command: c.Command | Callable[[GameState], c.Command]) -> Transition:

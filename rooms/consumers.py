@@ -32,7 +32,7 @@ class PlayConsumer(GameConsumer):
     admitted_types = frozenset({"join", "resume"})
 
     async def connect(self) -> None:
-        if not await store.meta_get(self.pin):
+        if not await store.game_live(self.pin):
             await self.error("not_found", "no game with that PIN", CLOSE_UNKNOWN_PIN)
 
     async def on_join(self, frame: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ double-apply. See docs/decisions/0002-game-state-in-redis.md.
 from __future__ import annotations
 
 import secrets
+import time
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -155,6 +156,11 @@ QUIZ_CACHE_SIZE = 1024
 
 async def quiz_cached(pin: str) -> QuizSpec:
     """The game's frozen quiz, from this process's cache (quiz content never changes during a game)."""
+    return (await quiz_entry(pin))[1]
+
+
+async def quiz_entry(pin: str) -> tuple[str, QuizSpec]:
+    """(game_key, quiz) from this process's cache; the JOIN and ANSWER scripts check the game_key."""
     entry = _quiz_cache.get(pin)
     if entry is None:
         raw = await client().get(k.quiz_key(pin))
@@ -163,7 +169,42 @@ async def quiz_cached(pin: str) -> QuizSpec:
         entry = _quiz_cache[pin] = (orjson.loads(raw).get("game_key", ""), quiz_load(raw))
         while len(_quiz_cache) > QUIZ_CACHE_SIZE:
             _quiz_cache.popitem(last=False)
-    return entry[1]
+    return entry
+
+
+def quiz_forget(pin: str) -> None:
+    """A script found the cached quiz belongs to another game with this PIN."""
+    _quiz_cache.pop(pin, None)
+    _live_until.pop(pin, None)
+
+
+class StaleQuiz(Exception):
+    """The cached quiz was another game's; it is forgotten: decide again."""
+
+
+def _stale_quiz_check(pin: str, reply: list) -> None:
+    if reply[0] != "ok" and reply[1] == "stale_quiz":
+        quiz_forget(pin)
+        raise StaleQuiz(pin)
+
+
+# PIN -> monotonic time until which this process takes the game for live without asking Redis: a join
+# storm costs one meta read per second per PIN at connect, not one per socket.
+_live_until: dict[str, float] = {}
+LIVE_SECONDS = 1.0
+
+
+async def game_live(pin: str) -> bool:
+    """Whether a live game has this PIN (for a socket's connect)."""
+    now = time.monotonic()
+    if _live_until.get(pin, 0.0) > now:
+        return True
+    live = await meta_get(pin) is not None
+    if live:
+        if len(_live_until) > QUIZ_CACHE_SIZE:
+            _live_until.clear()
+        _live_until[pin] = now + LIVE_SECONDS
+    return live
 
 
 def _quiz_check(pin: str, game_key: str) -> None:
@@ -299,10 +340,11 @@ async def answers_all(pin: str, total_rounds: int) -> dict[int, tuple[dict[str, 
 
 
 async def join_commit(
-    pin: str, player: Player, nickname_key: str, lobby_interval_ms: int
+    pin: str, player: Player, nickname_key: str, lobby_interval_ms: int, game_key: str
 ) -> tuple[str, Any, int]:
     """('ok', active, lobby_gate_wait_ms) or ('err', reason, 0): the JOIN script checks the game is in its
-    lobby, unlocked, and the nickname free, then adds the player and tries the `lobby` gate."""
+    lobby, unlocked, and the nickname free, then adds the player and tries the `lobby` gate.
+    Raises StaleQuiz when `game_key` (of the quiz the caller decided with) is not the game's."""
     keys = [
         k.meta_key(pin),
         k.players_key(pin),
@@ -319,8 +361,10 @@ async def join_commit(
         player.nickname,
         ttl(),
         lobby_interval_ms,
+        game_key,
     ]
     reply = await run_script(scripts.JOIN, keys, args)
+    _stale_quiz_check(pin, reply)
     if reply[0] != "ok":
         return "err", reply[1], 0
     return "ok", int(reply[1]), int(reply[2])
@@ -333,17 +377,29 @@ class AnswerStored:
     count_gate_wait_ms: int  # 0: this caller sends `answer_count` now
 
 
-async def answer_commit(pin: str, answer: Answer, count_interval_ms: int) -> AnswerStored | str:
+async def answer_commit(
+    pin: str, answer: Answer, count_interval_ms: int, game_key: str
+) -> AnswerStored | str:
     """Stores the answer once, if the player may answer this round now; else the reason it may not:
-    forbidden, not_open, duplicate or late. One script: also counts, and tries the `answers` gate."""
+    forbidden, not_open, duplicate or late. One script: also counts, and tries the `answers` gate.
+    Raises StaleQuiz when `game_key` (of the quiz the answer was checked with) is not the game's."""
     keys = [
         k.meta_key(pin),
         k.answers_key(pin, answer.round),
         k.players_key(pin),
         k.gate_key(pin, "answers"),
     ]
-    args = [answer.round, answer.player_id, answer_dump(answer), answer.at_ms, ttl(), count_interval_ms]
+    args = [
+        answer.round,
+        answer.player_id,
+        answer_dump(answer),
+        answer.at_ms,
+        ttl(),
+        count_interval_ms,
+        game_key,
+    ]
     reply = await run_script(scripts.ANSWER, keys, args)
+    _stale_quiz_check(pin, reply)
     if reply[0] != "ok":
         return str(reply[1])
     return AnswerStored(int(reply[1]), int(reply[2]), int(reply[3]))

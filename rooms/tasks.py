@@ -17,8 +17,6 @@ from realtime.clock import now_ms
 
 from . import actions, effects, store
 
-SWEEP_GRACE_MS = 1000  # the sweeper leaves a round's own timer this long to fire first
-
 
 def run(coro: Coroutine[Any, Any, Any]) -> Any:
     """Runs an action on a fresh event loop and closes that loop's Redis client afterwards."""
@@ -46,21 +44,7 @@ def round_timer(pin: str, round_no: int) -> str:
 @shared_task(name="rooms.tasks.rounds_sweep", ignore_result=True)
 def rounds_sweep() -> int:
     """Closes every round whose deadline passed and whose timer was lost. Returns how many it closed."""
-    return run(_sweep())
-
-
-async def _sweep() -> int:
-    closed = 0
-    for pin, round_no in await store.deadlines_due(now_ms() - SWEEP_GRACE_MS):
-        try:
-            outcome = await actions.round_close(pin, round_no, "timeout")
-        except store.GameNotFound:
-            outcome = "gone"
-        if outcome == "closed":
-            closed += 1
-        elif outcome != "early":
-            await store.deadline_remove(pin, round_no)
-    return closed
+    return run(actions.rounds_overdue_close())
 
 
 @shared_task(
