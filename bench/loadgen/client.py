@@ -363,6 +363,8 @@ async def serve_coordinator(conn: Connection, config: dict[str, Any], indexes: l
     finished = asyncio.Event()
     commands: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
     fleet.loop.add_reader(conn.fileno(), lambda: commands.put_nowait(conn.recv()))
+    # uvloop makes a watched fd non-blocking; a large reply (the samples) would then fail with EAGAIN.
+    os.set_blocking(conn.fileno(), True)
     while not finished.is_set():
         command = await commands.get()
         name = command[0]
