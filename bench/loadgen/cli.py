@@ -154,7 +154,7 @@ def run_one(target: Target, config: RunConfig) -> dict[str, Any]:
 
 def budget_seconds(args: argparse.Namespace, targets: int) -> int:
     players = args.games * args.players
-    set_up = args.games * 0.5 + (RESULTS_WAIT_S if args.games else 0)  # creating games, then the results
+    set_up = args.games * 0.5 + RESULTS_WAIT_S  # creating the games; waiting for their stored results
     rounds = args.questions * (args.time_limit + 3 * args.phase_timeout)
     per_run = 60 + set_up + players / args.join_rate + rounds
     return int(args.budget or per_run * targets + 60)
