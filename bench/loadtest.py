@@ -1,6 +1,7 @@
-"""Load tester: one QuizZone game with N players over HTTP + WebSocket, measured from outside.
+"""Load tester: G QuizZone games at once (default 1), N players each, over HTTP + WebSocket, measured from
+outside, every game's results checked.
 
-    .venv/bin/python bench/loadtest.py --players 200 [--questions 3] [--baselines] [--help for every flag]
+    .venv/bin/python bench/loadtest.py --players 200 [--games 1] [--questions 3] [--baselines] [--help]
 
 The code lives in bench/loadgen/ (client processes, coordinator, report, plots); the stack is started by
 bench/harness.py. Results: bench/results/<timestamp>-<label>/report.json and PNG plots.

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/baselines/inmemory.py --port 9000
 
+Any number of games at once, each under its own pin (one dict of games; nothing is shared between them).
 HTTP: the endpoints the load tester needs (token, create quiz, create game, game lookup, gateway, healthz).
 WebSocket: /ws/host/<pin>/ (start, next, skip, end) and /ws/play/<pin>/ (join, resume, answer, ping), with a
 coalesced `lobby` (2/s) and `answer_count` (10/s), question/reveal/result/leaderboard/finished/final,
@@ -99,7 +100,7 @@ class Server:
 
     async def create_game(self, request: web.Request) -> web.Response:
         body = await request.json()
-        pin = f"{secrets.randbelow(900000) + 100000}"
+        pin = self.new_pin()
         self.games[pin] = Game(pin, self.quizzes[int(body["quiz"])])
         base = f"ws://127.0.0.1:{self.port}"
         return web.json_response(
@@ -114,6 +115,14 @@ class Server:
             },
             status=201,
         )
+
+    def new_pin(self) -> str:
+        """A random 6-digit pin no game of this process has (any number of games, one dict)."""
+        for _ in range(1000):
+            pin = f"{secrets.randbelow(900000) + 100000}"
+            if pin not in self.games:
+                return pin
+        raise RuntimeError("no free pin in 1000 draws")
 
     async def game_lookup(self, request: web.Request) -> web.Response:
         game = self.games.get(request.match_info["pin"])

@@ -8,6 +8,8 @@ It answers the REST calls the load tester makes with fixed answers, accepts /ws/
 broadcasts frames of the same shapes and sizes as QuizZone's from an in-process list of sockets, one JSON
 encode per broadcast (the per-player `result` and `final` are encoded per player). A round closes when every
 player answered or at its deadline. No scoring rules: the figures are the cost of the transport alone.
+Several games at once: each `POST /api/games/` opens a room under its own pin (424242, 424243, ...) with the
+questions of the quiz it names; rooms share nothing.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qs
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
-PIN = "424242"
+FIRST_PIN = 424242
 RIGHT_CHOICE = 1
+CLOSE_UNKNOWN_PIN = 4004
 
 
 def now_ms() -> int:
@@ -33,9 +37,8 @@ def encode(frame: dict[str, Any]) -> str:
 
 
 class Room:
-    def __init__(self) -> None:
-        self.questions: list[dict[str, Any]] = []
-        self.title = ""
+    def __init__(self, pin: str, title: str, questions: list[dict[str, Any]]) -> None:
+        self.pin, self.title, self.questions = pin, title, questions
         self.phase, self.round = "lobby", 0
         self.players: dict[str, Send] = {}  # player id -> the socket's send
         self.tokens: dict[str, str] = {}  # token -> player id
@@ -136,7 +139,35 @@ class Room:
             )
 
 
-ROOM = Room()
+QUIZZES: dict[int, tuple[str, list[dict[str, Any]]]] = {}  # quiz id -> (title, questions)
+ROOMS: dict[str, Room] = {}  # pin -> its room
+
+
+def quiz_questions(quiz: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "text": q["text"],
+            "time_limit": q.get("time_limit", 20),
+            "choices": [
+                {"id": RIGHT_CHOICE if c.get("correct") else 100 + k, "text": c["text"]}
+                for k, c in enumerate(q["choices"])
+            ],
+        }
+        for q in quiz["questions"]
+    ]
+
+
+def room_open(quiz_id: int) -> Room:
+    pin = str(FIRST_PIN + len(ROOMS))
+    title, questions = QUIZZES[quiz_id]
+    ROOMS[pin] = Room(pin, title, questions)
+    return ROOMS[pin]
+
+
+def pin_in_path(path: str) -> str:
+    """/ws/play/<pin>/, /ws/host/<pin>/ or /api/games/<pin>/ -> <pin>."""
+    parts = [part for part in path.split("/") if part]
+    return parts[2] if len(parts) > 2 else ""
 
 
 async def http(scope: dict[str, Any], receive: Callable, send: Send) -> None:
@@ -147,30 +178,28 @@ async def http(scope: dict[str, Any], receive: Callable, send: Send) -> None:
         if not event.get("more_body"):
             break
     path, status, answer = scope["path"], 200, {}
+    room = ROOMS.get(pin_in_path(path))
     if path == "/api/auth/token/":
         answer = {"token": "raw-token"}
     elif path == "/api/quizzes/":
         quiz = json.loads(body)
-        ROOM.title = quiz["title"]
-        ROOM.questions = [
-            {
-                "text": q["text"],
-                "time_limit": q.get("time_limit", 20),
-                "choices": [
-                    {"id": RIGHT_CHOICE if c.get("correct") else 100 + k, "text": c["text"]}
-                    for k, c in enumerate(q["choices"])
-                ],
-            }
-            for q in quiz["questions"]
-        ]
-        status, answer = 201, {"id": 1, **quiz}
+        quiz_id = len(QUIZZES) + 1
+        QUIZZES[quiz_id] = (quiz["title"], quiz_questions(quiz))
+        status, answer = 201, {"id": quiz_id, **quiz}
     elif path == "/api/games/":
-        status, answer = 201, {"pin": PIN, "status": "lobby", "quiz": 1}
+        quiz_id = int(json.loads(body)["quiz"])
+        status, answer = 201, {"pin": room_open(quiz_id).pin, "status": "lobby", "quiz": quiz_id}
     elif path == "/api/gateway/":
         host, port = scope["server"]
-        answer = {"url": f"ws://{host}:{port}/ws/play/{PIN}/", "worker": "raw"}
-    elif path.startswith("/api/games/"):
-        answer = {"pin": PIN, "status": ROOM.phase, "quiz_title": ROOM.title, "players": len(ROOM.players)}
+        pin = parse_qs(scope.get("query_string", b"").decode()).get("pin", [""])[0]
+        answer = {"url": f"ws://{host}:{port}/ws/play/{pin}/", "worker": "raw"}
+    elif path.startswith("/api/games/") and room is not None:
+        answer = {
+            "pin": room.pin,
+            "status": room.phase,
+            "quiz_title": room.title,
+            "players": len(room.players),
+        }
     elif path != "/healthz":
         status, answer = 404, {"detail": "not found"}
     await send(
@@ -181,45 +210,51 @@ async def http(scope: dict[str, Any], receive: Callable, send: Send) -> None:
 
 async def websocket(scope: dict[str, Any], receive: Callable, send: Send) -> None:
     is_host = scope["path"].startswith("/ws/host/")
+    room = ROOMS.get(pin_in_path(scope["path"]))
+    if room is None:
+        if (await receive())["type"] == "websocket.connect":
+            await send({"type": "websocket.accept"})
+            await send({"type": "websocket.close", "code": CLOSE_UNKNOWN_PIN})
+        return
     player_id = ""
     while True:
         event = await receive()
         if event["type"] == "websocket.connect":
             await send({"type": "websocket.accept"})
             if is_host:
-                ROOM.hosts.append(send)
+                room.hosts.append(send)
                 await send(
                     {
                         "type": "websocket.send",
-                        "text": encode({"type": "host_welcome", "game": {"phase": ROOM.phase}}),
+                        "text": encode({"type": "host_welcome", "game": {"phase": room.phase}}),
                     }
                 )
         elif event["type"] == "websocket.disconnect":
-            if is_host and send in ROOM.hosts:
-                ROOM.hosts.remove(send)
-            if ROOM.players.get(player_id) is send:
-                del ROOM.players[player_id]
+            if is_host and send in room.hosts:
+                room.hosts.remove(send)
+            if room.players.get(player_id) is send:
+                del room.players[player_id]
             return
         elif event["type"] == "websocket.receive":
             frame = json.loads(event.get("text") or "{}")
             kind = frame.get("type")
             if is_host:
-                if kind == "start" and ROOM.phase == "lobby":
-                    await ROOM.open_round(1)
+                if kind == "start" and room.phase == "lobby":
+                    await room.open_round(1)
                 elif kind == "next":
-                    await ROOM.next()
+                    await room.next()
             elif kind in ("join", "resume"):
                 token = str(frame.get("token", ""))
-                player_id = ROOM.tokens.get(token, "")
+                player_id = room.tokens.get(token, "")
                 if not player_id:
                     player_id, token = secrets.token_hex(8), secrets.token_urlsafe(24)
-                    ROOM.tokens[token] = player_id
-                ROOM.players[player_id] = send
+                    room.tokens[token] = player_id
+                room.players[player_id] = send
                 game = {
-                    "pin": PIN,
-                    "phase": ROOM.phase,
-                    "round": ROOM.round,
-                    "total_rounds": len(ROOM.questions),
+                    "pin": room.pin,
+                    "phase": room.phase,
+                    "round": room.round,
+                    "total_rounds": len(room.questions),
                 }
                 welcome = {
                     "type": "welcome",
@@ -229,15 +264,15 @@ async def websocket(scope: dict[str, Any], receive: Callable, send: Send) -> Non
                     "game": game,
                 }
                 await send({"type": "websocket.send", "text": encode(welcome)})
-                ROOM.lobby_soon()
+                room.lobby_soon()
             elif kind == "answer":
                 accepted = (
-                    ROOM.phase == "question"
-                    and frame.get("round") == ROOM.round
-                    and player_id not in ROOM.answered
+                    room.phase == "question"
+                    and frame.get("round") == room.round
+                    and player_id not in room.answered
                 )
                 if accepted:
-                    ROOM.answered.add(player_id)
+                    room.answered.add(player_id)
                 ack = {
                     "type": "answer_ack",
                     "round": frame.get("round"),
@@ -245,8 +280,8 @@ async def websocket(scope: dict[str, Any], receive: Callable, send: Send) -> Non
                     "reason": None if accepted else "not_open",
                 }
                 await send({"type": "websocket.send", "text": encode(ack)})
-                if accepted and len(ROOM.answered) >= len(ROOM.players):
-                    await ROOM.close(ROOM.round, "all_answered")
+                if accepted and len(room.answered) >= len(room.players):
+                    await room.close(room.round, "all_answered")
 
 
 async def application(scope: dict[str, Any], receive: Callable, send: Send) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from bench.harness import ROOT
 from bench.loadgen import plots, report
-from bench.loadgen.game import Game, RunConfig, validate
+from bench.loadgen.game import RESULTS_WAIT_S, LoadRun, RunConfig, validate
 from bench.loadgen.targets import BaselineTarget, ExternalTarget, QuizZoneTarget, Target
 
 RESULTS = ROOT / "bench" / "results"
@@ -24,23 +24,32 @@ RESULTS = ROOT / "bench" / "results"
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="bench/loadtest.py",
-        description="Plays one QuizZone game with N players over HTTP + WebSocket and measures it.",
+        description="Plays G QuizZone games at once, N players each, over HTTP + WebSocket, measures them "
+        "and checks every game's results.",
     )
     game = parser.add_argument_group("the game")
-    game.add_argument("--players", type=int, default=200, help="players that join (default 200)")
+    game.add_argument(
+        "--games", type=int, default=1, help="games played at once, each with its own host (default 1)"
+    )
+    game.add_argument(
+        "--players", type=int, default=200, help="players that join each game (per game; default 200)"
+    )
     game.add_argument("--questions", type=int, default=3, help="single-choice questions played (default 3)")
     game.add_argument("--time-limit", type=int, default=20, help="question time limit, s (5-240, default 20)")
     game.add_argument(
         "--answer-window", type=float, default=3.0, help="answers spread over this many s after opens_at"
     )
     game.add_argument(
-        "--join-rate", type=float, default=200.0, help="joins/s offered, open loop (default 200)"
+        "--join-rate",
+        type=float,
+        default=200.0,
+        help="joins/s offered over all games, open loop (default 200)",
     )
     game.add_argument("--pause", type=float, default=0.5, help="host's pause between phases, s")
     game.add_argument("--phase-timeout", type=float, default=30.0, help="longest wait for one phase, s")
     client = parser.add_argument_group("the load generator")
     client.add_argument(
-        "--procs", type=int, default=0, help="client processes (default: 1 per 2,500 players)"
+        "--procs", type=int, default=0, help="client processes (default: 1 per 2,500 players, all games)"
     )
     client.add_argument(
         "--via",
@@ -86,7 +95,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     args = parser.parse_args(argv)
     if args.procs <= 0:
-        args.procs = max(1, math.ceil(args.players / 2500))
+        args.procs = max(1, math.ceil(args.games * args.players / 2500))
     if args.lb is None:
         args.lb = args.workers > 1
     if args.via == "gateway" and args.lb is False and args.workers > 1:
@@ -96,6 +105,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def run_config(args: argparse.Namespace) -> RunConfig:
     return RunConfig(
+        games=args.games,
         players=args.players,
         questions=args.questions,
         time_limit=args.time_limit,
@@ -131,19 +141,36 @@ def targets_to_run(args: argparse.Namespace, log_dir: Path) -> list[Target]:
 
 
 def run_one(target: Target, config: RunConfig) -> dict[str, Any]:
+    games = f"{config.games} games x " if config.games > 1 else ""
     print(
-        f"--- {target.name}: {config.players} players, {config.questions} questions",
+        f"--- {target.name}: {games}{config.players} players, {config.questions} questions",
         file=sys.stderr,
         flush=True,
     )
     with target:
-        raw = asyncio.run(Game(target, config).run())
+        raw = asyncio.run(LoadRun(target, config).run())
     return report.build(raw)
 
 
 def budget_seconds(args: argparse.Namespace, targets: int) -> int:
-    per_run = 60 + args.players / args.join_rate + args.questions * (args.time_limit + 3 * args.phase_timeout)
+    players = args.games * args.players
+    set_up = args.games * 0.5 + RESULTS_WAIT_S  # creating the games; waiting for their stored results
+    rounds = args.questions * (args.time_limit + 3 * args.phase_timeout)
+    per_run = 60 + set_up + players / args.join_rate + rounds
     return int(args.budget or per_run * targets + 60)
+
+
+def run_notes(rep: dict[str, Any]) -> list[str]:
+    notes = []
+    games = rep["games"]
+    if games["games"] > 1 or games["discrepancies"] or not games["finished"]:
+        correct = "not checked" if games["correct"] is None else f"{games['correct']} correct"
+        notes.append(f"games {games['games']}: {games['finished']} finished, {correct}")
+    if not rep["all_complete"]:
+        notes.append("some phase timed out")
+    if rep["server_tracebacks"]:
+        notes.append(f"server tracebacks {rep['server_tracebacks']}")
+    return notes
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -180,15 +207,13 @@ def main(argv: list[str] | None = None) -> int:
         plots.write_all(reports, out_dir)
     print(report.summary_table(reports))
     for rep in reports:
-        notes = []
-        if not rep["all_complete"]:
-            notes.append("some phase timed out")
-        if rep["server_tracebacks"]:
-            notes.append(f"server tracebacks {rep['server_tracebacks']}")
+        notes = run_notes(rep)
         lb, la = rep["load_average_before"], rep["load_average_after"]
         print(
             f"{rep['target']}: load average {lb[0]} before, {la[0]} after"
             + (f"; {'; '.join(notes)}" if notes else "")
         )
+        for problem in rep["games"]["first_discrepancies"]:
+            print(f"  {problem}")
     print(f"report: {out_dir / 'report.json'}")
     return 0

@@ -1,10 +1,12 @@
 """One load-generator process: its share of the players, each a picows socket on a uvloop loop.
 
-A player joins at its scheduled time (open loop: the offered rate does not wait for the server), answers
+Player i plays game i mod G (G = how many games run at once; the game's pin picks its URL) and joins at its
+scheduled time (open loop: the offered rate does not wait for the server), answers
 each question once at a uniformly random moment of the answer window after `opens_at`, and reconnects with
 `resume` when its socket closes before the game is over (jittered exponential backoff; a `reconnect` frame's
 `retry_after_ms` wins). The coordinator drives the process through a pipe: `join`, `progress`, `samples`,
-`stop`. Every figure is kept per process and shipped at the end; nothing is sent anywhere but 127.0.0.1.
+`stop`. Every figure is kept per process (per game where a game's host waits on it) and shipped at the end,
+with each player's `result` points and `final` for the correctness check. Only 127.0.0.1 is ever contacted.
 """
 
 from __future__ import annotations
@@ -90,7 +92,10 @@ class Player:
     __slots__ = (
         "fleet",
         "idx",
+        "game",
+        "position",
         "nickname",
+        "player_id",
         "token",
         "transport",
         "close_code",
@@ -102,11 +107,15 @@ class Player:
         "reveal_at",
         "seen",
         "done",
+        "points",
+        "final",
     )
 
     def __init__(self, fleet: Fleet, idx: int) -> None:
         self.fleet, self.idx = fleet, idx
+        self.game, self.position = idx % fleet.games, idx // fleet.games  # position: its place in its game
         self.nickname = f"lt{idx}"
+        self.player_id = ""
         self.token: str | None = None
         self.transport: WSTransport | None = None
         self.close_code: int | None = None
@@ -118,6 +127,8 @@ class Player:
         self.reveal_at: dict[int, float] = {}
         self.seen: set[tuple[str, int]] = set()  # (kind, round) frames received, live or replayed
         self.done = False  # got `final`: a close after this is the end of the game, not a fault
+        self.points: dict[int, int] = {}  # round -> `points` of its `result` (live or replayed)
+        self.final: dict[str, Any] | None = None  # the `final` frame (live or replayed)
 
     # --- connecting
 
@@ -126,9 +137,9 @@ class Player:
         self.connect_started = now_ms()
         self.close_code, self.retry_after_ms = None, None
         try:
-            url = fleet.play_url
+            url = fleet.play_urls[self.game]
             if fleet.via == "gateway":
-                url = (await http_get_json(fleet.gateway_url, fleet.timeout_s))["url"]
+                url = (await http_get_json(fleet.gateway_urls[self.game], fleet.timeout_s))["url"]
             require_loopback(url)
             transport, _ = await ws_connect(
                 lambda: PlayerSocket(self),
@@ -192,14 +203,17 @@ class Player:
             if sent is not None:
                 fleet.latency["answer_ack"].append(received - sent)
             fleet.acks[(rnd, bool(frame.get("accepted")), str(frame.get("reason")))] += 1
-            fleet.round_last_ack[rnd] = max(fleet.round_last_ack.get(rnd, 0.0), received)
+            fleet.game_acks[(self.game, rnd)] += 1
+            last_ack = fleet.round_last_ack.get((self.game, rnd), 0.0)
+            fleet.round_last_ack[(self.game, rnd)] = max(last_ack, received)
         elif kind == "reveal":
             self.mark(kind, rnd)
             self.reveal_at[rnd] = received
-            fleet.round_times[("reveal", rnd)].append(received)
+            fleet.round_times[(self.game, "reveal", rnd)].append(received)
         elif kind == "result":
             self.mark(kind, rnd)
-            fleet.round_times[("result", rnd)].append(received)
+            self.points.setdefault(rnd, frame.get("points"))
+            fleet.round_times[(self.game, "result", rnd)].append(received)
             reveal_at = self.reveal_at.get(rnd)
             if reveal_at is not None:
                 fleet.latency["result_after_reveal"].append(received - reveal_at)
@@ -207,7 +221,8 @@ class Player:
             self.mark(kind, rnd)
         elif kind in GAME_END_KINDS:
             self.mark(kind, 0)
-            self.done = self.done or kind == "final"
+            if kind == "final":
+                self.done, self.final = True, self.final or frame
         elif kind == "welcome":
             self.on_welcome(frame, received)
         elif kind == "reconnect":
@@ -220,8 +235,12 @@ class Player:
         if key in self.seen:
             self.fleet.duplicates[kind] += 1
         else:
-            self.seen.add(key)
-            self.fleet.round_counts[key] += 1
+            self.count_first(kind, rnd)
+
+    def count_first(self, kind: str, rnd: int) -> None:
+        self.seen.add((kind, rnd))
+        self.fleet.round_counts[(kind, rnd)] += 1
+        self.fleet.game_counts[(self.game, kind, rnd)] += 1
 
     def on_welcome(self, frame: dict[str, Any], received: float) -> None:
         fleet = self.fleet
@@ -231,7 +250,9 @@ class Player:
         else:
             fleet.latency["resume"].append(received - self.connect_started)
             fleet.resumed += 1
-        self.token = frame["token"]
+        if not self.player_id:
+            fleet.game_joined[self.game] += 1
+        self.token, self.player_id = frame["token"], str(frame.get("player_id", ""))
         self.reconnects = 0
         game = frame.get("game") or {}
         # a resumed player is shown what it missed: count those frames as replayed, not lost
@@ -240,14 +261,30 @@ class Player:
             if isinstance(replay, dict):
                 rnd = 0 if kind in GAME_END_KINDS else replay.get("round", game.get("round", 0))
                 if (kind, rnd) not in self.seen:
-                    self.seen.add((kind, rnd))
-                    fleet.round_counts[(kind, rnd)] += 1
+                    self.count_first(kind, rnd)
                     fleet.replayed[kind] += 1
-                self.done = self.done or kind == "final"
+                self.keep_replayed(kind, rnd, replay)
         question = game.get("question")
         if game.get("phase") == "question" and isinstance(question, dict) and not game.get("answered"):
             self.answered.discard(question["round"])  # one sent on the old socket may never have arrived
             self.plan_answer(question)
+
+    def keep_replayed(self, kind: str, rnd: int, replay: dict[str, Any]) -> None:
+        """A `result` or `final` the resumed `welcome` carries counts like the live frame it replaces."""
+        if kind == "result" and "points" in replay:
+            self.points.setdefault(rnd, replay["points"])
+        elif kind == "final":
+            self.done, self.final = True, self.final or replay
+
+    def standing(self) -> dict[str, Any]:
+        """What the correctness check needs of this player (`player_id` empty: never welcomed)."""
+        return {
+            "game": self.game,
+            "nickname": self.nickname,
+            "player_id": self.player_id,
+            "points": self.points,
+            "final": self.final,
+        }
 
     def plan_answer(self, question: dict[str, Any]) -> None:
         rnd = question["round"]
@@ -257,7 +294,7 @@ class Player:
         fleet = self.fleet
         at = question["opens_at"] + random.uniform(0, fleet.answer_window_ms)
         choices = question.get("choices") or []
-        wanted = [c for c in choices if c["text"] == RIGHT_TEXT] if self.idx % 4 else []
+        wanted = [c for c in choices if c["text"] == RIGHT_TEXT] if self.position % 4 else []
         pick = (wanted or [c for c in choices if c["text"] != RIGHT_TEXT] or choices)[0]
         answer = {"type": "answer", "round": rnd, "choice": pick["id"]}
         fleet.loop.call_later(max(0.0, (at - now_ms()) / 1000), self.send_answer, rnd, answer)
@@ -278,8 +315,9 @@ class Fleet:
     def __init__(self, config: dict[str, Any], indexes: list[int]) -> None:
         self.loop = asyncio.get_running_loop()
         self.via = config["via"]
-        self.play_url = config["play_url"]
-        self.gateway_url = config["gateway_url"]
+        self.play_urls: list[str] = config["play_urls"]  # one per game
+        self.gateway_urls: list[str] = config["gateway_urls"]
+        self.games = len(self.play_urls)
         self.origin = config["origin"]
         self.timeout_s = config["timeout_s"]
         self.answer_window_ms = config["answer_window_s"] * 1000
@@ -287,7 +325,10 @@ class Fleet:
         self.tasks: set[asyncio.Task] = set()
         self.stopping = False
         self.frames: Counter[str] = Counter()
-        self.round_counts: Counter[tuple[str, int]] = Counter()
+        self.round_counts: Counter[tuple[str, int]] = Counter()  # (kind, round): players, all games
+        self.game_counts: Counter[tuple[int, str, int]] = Counter()  # (game, kind, round): players
+        self.game_acks: Counter[tuple[int, int]] = Counter()  # (game, round): answer_acks
+        self.game_joined: Counter[int] = Counter()  # game: players welcomed
         self.duplicates: Counter[str] = Counter()
         self.replayed: Counter[str] = Counter()
         self.acks: Counter[tuple[int, bool, str]] = Counter()
@@ -295,8 +336,8 @@ class Fleet:
         self.closes: Counter[str] = Counter()
         self.delivery_bins: Counter[int] = Counter()
         self.latency: dict[str, list[float]] = defaultdict(list)
-        self.round_times: dict[tuple[str, int], list[float]] = defaultdict(list)
-        self.round_last_ack: dict[int, float] = {}
+        self.round_times: dict[tuple[int, str, int], list[float]] = defaultdict(list)
+        self.round_last_ack: dict[tuple[int, int], float] = {}
         self.welcome_times: list[float] = []
         self.reconnects = self.resumed = self.gave_up = 0
         self.answers_sent = self.answers_unsent = 0
@@ -319,6 +360,9 @@ class Fleet:
             "frames": sum(self.frames.values()),
             "round_counts": dict(self.round_counts),
             "acks": dict(self.acks),
+            "game_counts": dict(self.game_counts),
+            "game_acks": dict(self.game_acks),
+            "game_joined": dict(self.game_joined),
             "reconnects": self.reconnects,
             "cpu_s": sum(resource.getrusage(resource.RUSAGE_SELF)[:2]),
             "sys_s": resource.getrusage(resource.RUSAGE_SELF).ru_stime,
@@ -335,13 +379,14 @@ class Fleet:
             "closes": dict(self.closes),
             "delivery_bins": dict(self.delivery_bins),
             "latency": dict(self.latency),
-            "round_times": {f"{k}:{r}": v for (k, r), v in self.round_times.items()},
+            "round_times": {f"{g}:{k}:{r}": v for (g, k, r), v in self.round_times.items()},
             "round_last_ack": self.round_last_ack,
             "welcome_times": self.welcome_times,
             "resumed": self.resumed,
             "gave_up": self.gave_up,
             "answers_sent": self.answers_sent,
             "answers_unsent": self.answers_unsent,
+            "standings": [player.standing() for player in self.players],
         }
 
     async def stop(self) -> None:

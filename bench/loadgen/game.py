@@ -1,5 +1,6 @@
-"""The coordinator: sets up a quiz and a game over the REST API, drives the host console, paces the
-client processes through joins and rounds, and measures each phase from outside the server."""
+"""The coordinator: sets up a quiz and G games over the REST API, opens each game's host console, paces the
+client processes through the joins, lets every host drive its game (bench/loadgen/driver.py), all games at
+once, measures from outside the server and checks every game's results (bench/loadgen/correctness.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ import contextlib
 import json
 import multiprocessing as mp
 import sys
+import threading
 import time
+import urllib.error
 import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -19,15 +23,19 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from bench.loadgen import measure
 from bench.loadgen.client import RIGHT_TEXT, client_main, now_ms, require_loopback
+from bench.loadgen.driver import GameDriver, PhaseLog
 from bench.loadgen.targets import Target
 
 POLL_S = 0.1
 MAX_SOCKETS_PER_PROC = 5000
+HOSTS_OPENING_AT_ONCE = 8
+RESULTS_WAIT_S, RESULTS_POLL_S = 20.0, 0.5
 
 
 @dataclass
 class RunConfig:
-    players: int = 200
+    games: int = 1
+    players: int = 200  # per game
     questions: int = 3
     time_limit: int = 20
     answer_window: float = 3.0
@@ -37,6 +45,10 @@ class RunConfig:
     pause: float = 0.5
     phase_timeout: float = 30.0
     progress: bool = True
+
+    @property
+    def total_players(self) -> int:
+        return self.games * self.players
 
 
 def http_json(method: str, url: str, body: Any = None, token: str = "", timeout: float = 30) -> Any:
@@ -68,14 +80,28 @@ def quiz_payload(questions: int, time_limit: int) -> dict[str, Any]:
     }
 
 
-def create_game(target: Target, config: RunConfig) -> tuple[str, str]:
-    """(host token, game pin) through POST /api/auth/token/, /api/quizzes/ and /api/games/."""
+def http_status_json(url: str, token: str, timeout: float = 30) -> tuple[int, Any]:
+    """GET: (status, JSON body or None), a 4xx/5xx answer included instead of raised."""
+    try:
+        return 200, http_json("GET", url, token=token, timeout=timeout)
+    except urllib.error.HTTPError as exc:
+        return exc.code, None
+
+
+def create_games(target: Target, config: RunConfig) -> tuple[str, list[str]]:
+    """(host token, one pin per game) through POST /api/auth/token/, /api/quizzes/ (one quiz for all the
+    games) and /api/games/ (G times)."""
     base = target.base_url
     creds = {"username": target.username, "password": target.password}
     token = http_json("POST", f"{base}/api/auth/token/", creds)["token"]
     quiz = http_json("POST", f"{base}/api/quizzes/", quiz_payload(config.questions, config.time_limit), token)
-    game = http_json("POST", f"{base}/api/games/", {"quiz": quiz["id"]}, token)
-    return token, str(game["pin"])
+    pins = [
+        str(http_json("POST", f"{base}/api/games/", {"quiz": quiz["id"]}, token)["pin"])
+        for _ in range(config.games)
+    ]
+    if len(set(pins)) != len(pins):
+        raise RuntimeError(f"the server gave one pin to two games: {sorted(pins)}")
+    return token, pins
 
 
 class HostConsole:
@@ -84,6 +110,7 @@ class HostConsole:
     def __init__(self, ws: ClientConnection) -> None:
         self.ws = ws
         self.frames: list[tuple[float, dict[str, Any]]] = []
+        self.by_kind: dict[tuple[str, int | None], list[tuple[float, dict[str, Any]]]] = {}
         self.reader = asyncio.get_running_loop().create_task(self.read())
 
     @classmethod
@@ -103,7 +130,14 @@ class HostConsole:
     async def read(self) -> None:
         with contextlib.suppress(Exception):
             async for raw in self.ws:
-                self.frames.append((now_ms(), json.loads(raw)))
+                self.keep(now_ms(), json.loads(raw))
+
+    def keep(self, at: float, frame: dict[str, Any]) -> None:
+        """Every frame, also indexed by (type, round) and (type, None): a wait looks up, never scans."""
+        self.frames.append((at, frame))
+        kind = frame.get("type", "")
+        for key in {(kind, frame.get("round")), (kind, None)}:
+            self.by_kind.setdefault(key, []).append((at, frame))
 
     async def send(self, kind: str) -> float:
         sent = now_ms()
@@ -115,11 +149,15 @@ class HostConsole:
     ) -> dict[str, Any] | None:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
-            for at, frame in self.frames:
-                if at >= after and frame.get("type") == kind and (rnd is None or frame.get("round") == rnd):
-                    return frame
+            found = self.first(kind, rnd, after)
+            if found is not None:
+                return found[1]
             await asyncio.sleep(0.02)
         return None
+
+    def first(self, kind: str, rnd: int | None, after: float = 0) -> tuple[float, dict[str, Any]] | None:
+        """(receipt ms, frame): the first of this type (and round) received at or after `after`."""
+        return next(((at, f) for at, f in self.by_kind.get((kind, rnd), []) if at >= after), None)
 
     def count(self) -> int:
         return len(self.frames)
@@ -135,6 +173,7 @@ class ClientPool:
 
     def __init__(self, players: int, procs: int, client_config: dict[str, Any]) -> None:
         ctx = mp.get_context("spawn")
+        self.lock = threading.Lock()  # one command at a time on the pipes, whichever thread asks
         self.pipes: list[Connection] = []
         self.processes: list[mp.process.BaseProcess] = []
         self.shares = [list(range(k, players, procs)) for k in range(procs)]
@@ -146,14 +185,15 @@ class ClientPool:
             self.processes.append(proc)
 
     def ask_all(self, command: tuple[Any, ...], timeout: float = 30) -> list[Any]:
-        for pipe in self.pipes:
-            pipe.send(command)
-        replies = []
-        for pipe in self.pipes:
-            if not pipe.poll(timeout):
-                raise TimeoutError(f"a client process did not answer {command[0]!r} in {timeout:g} s")
-            replies.append(pipe.recv())
-        return replies
+        with self.lock:
+            for pipe in self.pipes:
+                pipe.send(command)
+            replies = []
+            for pipe in self.pipes:
+                if not pipe.poll(timeout):
+                    raise TimeoutError(f"a client process did not answer {command[0]!r} in {timeout:g} s")
+                replies.append(pipe.recv())
+            return replies
 
     async def progress(self) -> dict[str, Any]:
         replies = await asyncio.to_thread(self.ask_all, ("progress",))
@@ -165,18 +205,17 @@ class ClientPool:
             "cpu_s": 0.0,
             "sys_s": 0.0,
         }
-        counts: Counter[tuple[str, int]] = Counter()
-        acks: Counter[int] = Counter()
+        counters = ("round_counts", "game_counts", "game_acks", "game_joined")
+        merged.update({name: Counter() for name in counters})
         for reply in replies:
-            for key in merged:
+            for key in ("joined", "connected", "frames", "reconnects", "cpu_s", "sys_s"):
                 merged[key] += reply[key]
-            counts.update(reply["round_counts"])
-            for (rnd, _accepted, _reason), n in reply["acks"].items():
-                acks[rnd] += n
-        merged["round_counts"], merged["acks"] = counts, acks
+            for name in counters:
+                merged[name].update(reply[name])
         return merged
 
     def join(self, start_at: float, rate: float) -> None:
+        """Player i (a global index; it plays game i mod G) joins at start_at + i / rate."""
         for pipe, share in zip(self.pipes, self.shares, strict=True):
             pipe.send(("join", start_at, rate, share))
 
@@ -194,6 +233,45 @@ class ClientPool:
 
     def pids(self) -> list[int]:
         return [p.pid for p in self.processes if p.pid is not None]
+
+
+class ProgressFeed:
+    """The client processes' progress for every waiting game driver at once: a reading asked while one is
+    in flight, or less than half a poll period old, is shared, so 100 waiting hosts cost one poll."""
+
+    def __init__(self, pool: ClientPool) -> None:
+        self.pool = pool
+        self.pending: asyncio.Future[dict[str, Any]] | None = None
+        self.latest: dict[str, Any] | None = None
+        self.read_at = 0.0
+
+    async def poll(self) -> dict[str, Any]:
+        if self.latest is not None and time.monotonic() - self.read_at < POLL_S / 2:
+            return self.latest
+        if self.pending is None:
+            self.pending = asyncio.ensure_future(self.read())
+        return await asyncio.shield(self.pending)
+
+    async def read(self) -> dict[str, Any]:
+        try:
+            self.latest = await self.pool.progress()
+            self.read_at = time.monotonic()
+            return self.latest
+        finally:
+            self.pending = None
+
+    async def wait(
+        self, done: Callable[[dict[str, Any]], bool], timeout: float, bar: Bar | None = None
+    ) -> bool:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            progress = await self.poll()
+            if bar is not None:
+                bar.to(progress["joined"], f"connected {progress['connected']}")
+            if done(progress):
+                return True
+            await asyncio.sleep(POLL_S)
+        return False
 
 
 class Bar:
@@ -221,124 +299,93 @@ class Bar:
             self.bar.close()
 
 
-class Game:
-    """One measured game against one target."""
+class LoadRun:
+    """One measured run against one target: G games at once, each with its host and --players players."""
 
     def __init__(self, target: Target, config: RunConfig) -> None:
         self.target, self.config = target, config
-        self.phases: list[dict[str, Any]] = []
+        self.phases: list[dict[str, Any]] = []  # measured: join, then the one game's phases or "games"
+        self.game_phases: list[dict[str, Any]] = []  # several games: each game's phases, timed only
         self.rounds: list[dict[str, Any]] = []
         self.joined = 0
-        self.host: HostConsole | None = None
+        self.hosts: list[HostConsole] = []
         self.pool: ClientPool | None = None
+        self.feed: ProgressFeed | None = None
 
     async def snapshot(self) -> dict[str, Any]:
-        assert self.pool is not None and self.host is not None
+        assert self.pool is not None
         progress = await self.pool.progress()
         return {
             "t": now_ms(),
             "cpu": measure.role_cpu(self.target.role_pids()),
-            "frames": progress["frames"] + self.host.count(),
+            "frames": progress["frames"] + sum(host.count() for host in self.hosts),
             "client_cpu_s": progress["cpu_s"],
             "client_sys_s": progress["sys_s"],
             "progress": progress,
         }
 
-    def record_phase(
-        self, name: str, rnd: int, before: dict[str, Any], after: dict[str, Any], ok: bool
-    ) -> None:
-        self.phases.append(
-            {
-                "phase": name,
-                "round": rnd,
-                "complete": ok,
-                "seconds": round((after["t"] - before["t"]) / 1000, 3),
-                "server_cpu_s": measure.cpu_delta(before["cpu"], after["cpu"]),
-                "frames": after["frames"] - before["frames"],
-                "client_cpu_s": round(after["client_cpu_s"] - before["client_cpu_s"], 3),
-                "client_sys_s": round(after["client_sys_s"] - before["client_sys_s"], 3),
-            }
-        )
-
-    async def wait_clients(self, done: Any, timeout: float, bar: Bar | None = None) -> bool:
-        assert self.pool is not None
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            progress = await self.pool.progress()
-            if bar is not None:
-                bar.to(progress["joined"], f"connected {progress['connected']}")
-            if done(progress):
-                return True
-            await asyncio.sleep(POLL_S)
-        return False
-
     async def run(self) -> dict[str, Any]:
         config, target = self.config, self.target
-        token, pin = create_game(target, config)
+        token, pins = create_games(target, config)
         ws_base = target.base_url.replace("http://", "ws://", 1)
-        origin = target.base_url
         client_config = {
             "via": config.via,
-            "play_url": f"{ws_base}/ws/play/{pin}/",
-            "gateway_url": f"{target.base_url}/api/gateway/?pin={pin}",
-            "origin": origin,
+            "play_urls": [f"{ws_base}/ws/play/{pin}/" for pin in pins],
+            "gateway_urls": [f"{target.base_url}/api/gateway/?pin={pin}" for pin in pins],
+            "origin": target.base_url,
             "timeout_s": config.phase_timeout,
             "answer_window_s": config.answer_window,
         }
-        self.host = await HostConsole.open(ws_base, pin, token, origin)
-        self.pool = ClientPool(config.players, config.procs, client_config)
         try:
-            return await self.play(pin)
+            self.hosts = await open_hosts(ws_base, pins, token, target.base_url)
+            self.pool = ClientPool(config.total_players, config.procs, client_config)
+            self.feed = ProgressFeed(self.pool)
+            return await self.play(token, pins)
         finally:
-            await self.host.close()
-            await asyncio.to_thread(self.pool.stop)
+            for host in self.hosts:
+                await host.close()
+            if self.pool is not None:
+                await asyncio.to_thread(self.pool.stop)
 
-    async def play(self, pin: str) -> dict[str, Any]:
+    async def play(self, token: str, pins: list[str]) -> dict[str, Any]:
         config, target = self.config, self.target
-        assert self.pool is not None and self.host is not None
+        assert self.pool is not None
         load_before = measure.load_average()
         rss_before = measure.total_rss(target.connection_pids())
         roles = target.role_pids()
         server_pids = sorted({pid for role, pids in roles.items() if role != "redis" for pid in pids})
         redis_marks = [measure.redis_command_calls(target.redis)]
 
-        # --- joins, open loop at the offered rate
-        before = await self.snapshot()
-        start_at = time.time() + 0.5
-        self.pool.join(start_at, config.join_rate)
-        bar = Bar(config.players, f"{target.name} joins", config.progress)
-        join_budget = config.players / config.join_rate + config.phase_timeout
-        joined_all = await self.wait_clients(lambda p: p["joined"] >= config.players, join_budget, bar)
-        bar.close()
-        after = await self.snapshot()
-        self.joined = after["progress"]["joined"]
-        self.record_phase("join", 0, before, after, joined_all)
+        joined_by_game = await self.join_all()
         await asyncio.sleep(1.0)  # the trailing coalesced lobby frame; sockets settle before RSS is read
         rss_after = measure.total_rss(target.connection_pids())
         redis_marks.append(measure.redis_command_calls(target.redis))
 
-        bar = Bar(config.questions, f"{target.name} rounds", config.progress)
-        for rnd in range(1, config.questions + 1):
-            await self.play_round(rnd)
-            redis_marks.append(measure.redis_command_calls(target.redis))
-            bar.to(rnd, f"round {rnd}: {self.rounds[-1]['reason']}")
-        bar.close()
-        await self.finish()
+        drivers = await self.play_games(pins, joined_by_game, redis_marks)
         redis_marks.append(measure.redis_command_calls(target.redis))
         await asyncio.sleep(0.5)
         samples = await asyncio.to_thread(self.pool.ask_all, ("samples",))
+        stored = None
+        if target.results_api:
+            stored = await asyncio.to_thread(stored_results, target.base_url, token, pins)
         return {
             "target": target.name,
-            "pin": pin,
+            "pin": pins[0],
+            "pins": pins,
             "config": asdict(config),
             "joined": self.joined,
+            "joined_by_game": joined_by_game,
             "load_average_before": load_before,
             "load_average_after": measure.load_average(),
             "rss_bytes": {"before_joins": rss_before, "after_joins": rss_after},
             "redis_marks": redis_marks,
             "phases": self.phases,
-            "rounds": self.rounds,
-            "host_frames": Counter(f.get("type") for _, f in self.host.frames),
+            "game_phases": self.game_phases,
+            "rounds": [entry for driver in drivers for entry in driver.rounds],
+            "host_frames": sum((Counter(f.get("type") for _, f in h.frames) for h in self.hosts), Counter()),
+            "podiums": [driver.podium() for driver in drivers],
+            "stored_results": stored,
+            "scored": target.scored,
             "samples": samples,
             "client_pids": self.pool.pids(),
             "server_pids": server_pids,
@@ -346,71 +393,105 @@ class Game:
             "tracebacks": target.tracebacks(),
         }
 
-    async def play_round(self, rnd: int) -> None:
-        config, host, joined = self.config, self.host, self.joined
-        assert host is not None
-        timeout = config.phase_timeout
+    async def join_all(self) -> list[int]:
+        """Every player of every game joins, open loop at the offered rate overall; players per game."""
+        config, target = self.config, self.target
+        assert self.pool is not None and self.feed is not None
+        log = PhaseLog(self.phases, self.snapshot)
+        before = await log.mark()
+        start_at = time.time() + 0.5
+        self.pool.join(start_at, config.join_rate)
+        total = config.total_players
+        bar = Bar(total, f"{target.name} joins", config.progress)
+        join_budget = total / config.join_rate + config.phase_timeout
+        joined_all = await self.feed.wait(lambda p: p["joined"] >= total, join_budget, bar)
+        bar.close()
+        after = await log.mark()
+        self.joined = after["progress"]["joined"]
+        log.record("join", 0, before, after, joined_all)
+        by_game = after["progress"]["game_joined"]
+        return [by_game.get(game, 0) for game in range(config.games)]
 
-        def have(kind: str) -> Any:
-            return lambda p: p["round_counts"].get((kind, rnd), 0) >= joined
+    async def play_games(
+        self, pins: list[str], joined_by_game: list[int], redis_marks: list[dict[str, int]]
+    ) -> list[GameDriver]:
+        """One game: every phase measured (CPU, frames, Redis per round). Several: every host drives its
+        game at once, each game's phases timed, CPU and frames measured over the whole span ("games")."""
+        config, target = self.config, self.target
+        bar = Bar(config.games * config.questions, f"{target.name} rounds", config.progress)
+        rounds_done = 0
 
-        before = await self.snapshot()
-        opened = await host.send("start" if rnd == 1 else "next")
-        ok = await self.wait_clients(have("question"), timeout)
-        after = await self.snapshot()
-        self.record_phase("question", rnd, before, after, ok)
-        question = await host.frame("question", rnd, timeout, after=opened - 5)
+        def after_round(driver: GameDriver, rnd: int) -> None:
+            nonlocal rounds_done
+            rounds_done += 1
+            if config.games == 1:
+                redis_marks.append(measure.redis_command_calls(target.redis))
+            bar.to(rounds_done, f"round {rnd}: {driver.rounds[-1]['reason']}")
 
-        before = after
+        def driver(game: int, log: PhaseLog) -> GameDriver:
+            assert self.feed is not None
+            return GameDriver(
+                game, pins[game], self.hosts[game], joined_by_game[game], self.feed, config, log
+            )
 
-        def closed(p: dict[str, Any]) -> bool:
-            return have("result")(p) and have("reveal")(p)
+        if config.games == 1:
+            drivers = [driver(0, PhaseLog(self.phases, self.snapshot))]
+            await drivers[0].play(after_round)
+        else:
+            drivers = [driver(g, PhaseLog(self.game_phases, game=g)) for g in range(config.games)]
+            span = PhaseLog(self.phases, self.snapshot)
+            before = await span.mark()
+            await asyncio.gather(*(driver.play(after_round) for driver in drivers))
+            played_all = all(p["complete"] for p in self.game_phases)
+            span.record("games", 0, before, await span.mark(), played_all)
+        bar.close()
+        return drivers
 
-        ok = await self.wait_clients(closed, config.time_limit + timeout)
-        # an answer lost with a closing socket is never acknowledged: wait for the acks only briefly
-        await self.wait_clients(lambda p: p["acks"].get(rnd, 0) >= joined, 2.0)
-        after = await self.snapshot()
-        self.record_phase("answer+reveal+result", rnd, before, after, ok)
-        reveal = await host.frame("reveal", rnd, timeout)
-        self.rounds.append(
-            {
-                "round": rnd,
-                "reason": (reveal or {}).get("reason"),
-                "answered": (reveal or {}).get("answered"),
-                "deadline": (question or {}).get("deadline"),
-                "host_reveal_at": next(
-                    (at for at, f in host.frames if f.get("type") == "reveal" and f.get("round") == rnd), None
-                ),
-            }
-        )
-        await asyncio.sleep(config.pause)
 
-        before = await self.snapshot()
-        await host.send("next")
-        ok = await self.wait_clients(have("leaderboard"), timeout)
-        after = await self.snapshot()
-        self.record_phase("leaderboard", rnd, before, after, ok)
-        await asyncio.sleep(config.pause)
+async def open_hosts(ws_base: str, pins: list[str], token: str, origin: str) -> list[HostConsole]:
+    """Every game's host console, a few handshakes at a time; all closed again when one fails."""
+    gate = asyncio.Semaphore(HOSTS_OPENING_AT_ONCE)
 
-    async def finish(self) -> None:
-        assert self.host is not None
-        joined = self.joined
+    async def one(pin: str) -> HostConsole:
+        async with gate:
+            return await HostConsole.open(ws_base, pin, token, origin)
 
-        def over(p: dict[str, Any]) -> bool:
-            counts = p["round_counts"]
-            return counts.get(("final", 0), 0) >= joined and counts.get(("finished", 0), 0) >= joined
+    opened = await asyncio.gather(*(one(pin) for pin in pins), return_exceptions=True)
+    hosts = [h for h in opened if isinstance(h, HostConsole)]
+    failed = [e for e in opened if isinstance(e, BaseException)]
+    if failed:
+        for host in hosts:
+            await host.close()
+        raise failed[0]
+    return hosts
 
-        before = await self.snapshot()
-        await self.host.send("next")
-        ok = await self.wait_clients(over, self.config.phase_timeout)
-        after = await self.snapshot()
-        self.record_phase("finish", 0, before, after, ok)
+
+def stored_results(
+    base_url: str, token: str, pins: list[str], wait_s: float = RESULTS_WAIT_S
+) -> dict[str, Any]:
+    """pin -> GET /api/games/<pin>/results/ (the host's token): its JSON, or a string saying why there is
+    none. A Celery task writes the results after `finished`: a pin answering 409 is asked again every
+    RESULTS_POLL_S for up to wait_s."""
+    found: dict[str, Any] = {}
+    pending = list(pins)
+    end = time.monotonic() + wait_s
+    while pending:
+        for pin in list(pending):
+            status, body = http_status_json(f"{base_url}/api/games/{pin}/results/", token)
+            if status != 409:
+                found[pin] = body if status == 200 else f"HTTP {status}"
+                pending.remove(pin)
+        if not pending or time.monotonic() >= end:
+            break
+        time.sleep(RESULTS_POLL_S)
+    found.update({pin: f"still 409 (not finished) after {wait_s:g} s" for pin in pending})
+    return found
 
 
 def validate(config: RunConfig) -> str | None:
-    if config.players < 1 or config.questions < 1:
-        return "--players and --questions must be at least 1"
-    if config.players / config.procs > MAX_SOCKETS_PER_PROC:
+    if config.games < 1 or config.players < 1 or config.questions < 1:
+        return "--games, --players and --questions must be at least 1"
+    if config.total_players / config.procs > MAX_SOCKETS_PER_PROC:
         return f"at most {MAX_SOCKETS_PER_PROC} sockets per client process: raise --procs"
     if not 5 <= config.time_limit <= 240:
         return "--time-limit must be 5 to 240 seconds"

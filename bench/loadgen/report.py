@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
+from bench.loadgen import correctness
 from bench.loadgen.client import DELIVERY_BIN_MS, GAME_END_KINDS, ROUND_KINDS
 from bench.loadgen.measure import calls_delta, percentiles
 
 GAME_PHASES = ("question", "answer+reveal+result", "leaderboard", "finish")
+GAMES_SPAN = "games"  # several games: one measured span from the hosts' `start` to the last `final`
 
 
 def merge_samples(samples: list[dict[str, Any]]) -> dict[str, Any]:
@@ -17,12 +19,15 @@ def merge_samples(samples: list[dict[str, Any]]) -> dict[str, Any]:
     for name in counters:
         merged[name] = Counter()
     merged["round_counts"], merged["round_last_ack"], merged["welcome_times"] = Counter(), {}, []
+    merged["game_counts"], merged["standings"] = Counter(), []
     for key in ("reconnects", "resumed", "gave_up", "answers_sent", "answers_unsent", "cpu_s"):
         merged[key] = 0
     for sample in samples:
         for name in counters:
             merged[name].update(sample[name])
         merged["round_counts"].update(sample["round_counts"])
+        merged["game_counts"].update(sample["game_counts"])
+        merged["standings"].extend(sample["standings"])
         for kind, values in sample["latency"].items():
             merged["latency"][kind].extend(values)
         for key, values in sample["round_times"].items():
@@ -35,29 +40,33 @@ def merge_samples(samples: list[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
-def frames_lost(merged: dict[str, Any], joined: int, rounds: int) -> dict[str, int]:
-    """Expected minus received, per frame type, summed over players (a replayed frame counts as received)."""
-    counts = merged["round_counts"]
-    lost = {
-        kind: sum(max(0, joined - counts.get((kind, r), 0)) for r in range(1, rounds + 1))
-        for kind in ROUND_KINDS
-    }
-    lost.update({kind: max(0, joined - counts.get((kind, 0), 0)) for kind in GAME_END_KINDS})
-    return lost
+def frames_lost(merged: dict[str, Any], joined_by_game: list[int], rounds: int) -> dict[str, int]:
+    """Expected minus received, per frame type, summed over games and their players (a replayed frame
+    counts as received)."""
+    counts = merged["game_counts"]
+
+    def lost(kind: str, rnd: int) -> int:
+        return sum(max(0, joined - counts.get((g, kind, rnd), 0)) for g, joined in enumerate(joined_by_game))
+
+    by_kind = {kind: sum(lost(kind, r) for r in range(1, rounds + 1)) for kind in ROUND_KINDS}
+    by_kind.update({kind: lost(kind, 0) for kind in GAME_END_KINDS})
+    return by_kind
 
 
 def close_latencies(merged: dict[str, Any], rounds: list[dict[str, Any]]) -> dict[str, list[float]]:
-    """`reveal` and `result` receipt minus the round's close: its deadline when the timer closed it, else the
-    last `answer_ack` any player received (the last answer is what closes an all-answered round)."""
+    """`reveal` and `result` receipt minus the round's close, per game: its deadline when the timer closed
+    it, else the last `answer_ack` a player of that game received (the last answer closes an all-answered
+    round)."""
     out: dict[str, list[float]] = {"reveal_after_close": [], "result_after_close": []}
     for entry in rounds:
-        rnd = entry["round"]
-        closed = entry["deadline"] if entry["reason"] == "timeout" else merged["round_last_ack"].get(rnd)
+        game, rnd = entry["game"], entry["round"]
+        last_ack = merged["round_last_ack"].get((game, rnd))
+        closed = entry["deadline"] if entry["reason"] == "timeout" else last_ack
         if closed is None:
             continue
         for kind in ("reveal", "result"):
             out[f"{kind}_after_close"].extend(
-                at - closed for at in merged["round_times"].get(f"{kind}:{rnd}", [])
+                at - closed for at in merged["round_times"].get(f"{game}:{kind}:{rnd}", [])
             )
     return out
 
@@ -81,10 +90,35 @@ def cpu_figures(phases: list[dict[str, Any]], names: tuple[str, ...]) -> dict[st
     }
 
 
+def phase_seconds(game_phases: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several games: each phase's seconds over the games (and rounds), as percentiles."""
+    by_name: dict[str, list[float]] = defaultdict(list)
+    for phase in game_phases:
+        by_name[phase["phase"]].append(phase["seconds"] * 1000)
+    return {name: percentiles(values) for name, values in by_name.items()}
+
+
+def games_block(raw: dict[str, Any], merged: dict[str, Any]) -> dict[str, Any]:
+    block = correctness.check_games(
+        raw["pins"],
+        raw["podiums"],
+        merged["standings"],
+        raw["config"]["questions"],
+        raw["stored_results"],
+        raw["scored"],
+    )
+    block["players_per_game"] = raw["config"]["players"]
+    block["joined_by_game"] = raw["joined_by_game"]
+    if raw["game_phases"]:
+        block["phase_ms_over_games"] = phase_seconds(raw["game_phases"])
+    return block
+
+
 def build(raw: dict[str, Any]) -> dict[str, Any]:
     config, joined = raw["config"], raw["joined"]
+    games = config["games"]
     merged = merge_samples(raw["samples"])
-    lost = frames_lost(merged, joined, config["questions"])
+    lost = frames_lost(merged, raw["joined_by_game"], config["questions"])
     latency = {kind: percentiles(values) for kind, values in merged["latency"].items()}
     latency.update({k: percentiles(v) for k, v in close_latencies(merged, raw["rounds"]).items()})
     welcomes = sorted(merged["welcome_times"])
@@ -95,14 +129,16 @@ def build(raw: dict[str, Any]) -> dict[str, Any]:
     per_round = [sum(calls_delta(a, b).values()) for a, b in zip(marks[1:-1], marks[2:-1], strict=False)]
     rss = raw["rss_bytes"]
     phase_names = {p["phase"] for p in raw["phases"]}
+    questions_played = config["questions"] * games
     return {
         "target": raw["target"],
         "config": config,
+        "games": games_block(raw, merged),
         "load_average_before": raw["load_average_before"],
         "load_average_after": raw["load_average_after"],
         "joins": {
             "offered_per_s": config["join_rate"],
-            "players": config["players"],
+            "players": config["players"] * games,
             "joined": joined,
             "seconds_first_to_last": round(join_seconds, 3),
             "achieved_per_s": round((len(welcomes) - 1) / join_seconds, 1) if join_seconds else None,
@@ -124,11 +160,11 @@ def build(raw: dict[str, Any]) -> dict[str, Any]:
         "answers": {"sent": merged["answers_sent"], "unsent": merged["answers_unsent"]},
         "cpu": {
             "join": cpu_figures(raw["phases"], ("join",)),
-            "game": cpu_figures(raw["phases"], GAME_PHASES),
+            "game": cpu_figures(raw["phases"], (*GAME_PHASES, GAMES_SPAN)),
             **{name: cpu_figures(raw["phases"], (name,)) for name in GAME_PHASES if name in phase_names},
         },
         "redis": {
-            "commands_per_question": round(sum(redis_game.values()) / config["questions"], 1)
+            "commands_per_question": round(sum(redis_game.values()) / questions_played, 1)
             if marks[0]
             else None,
             "commands_per_round": per_round,
@@ -149,7 +185,7 @@ def build(raw: dict[str, Any]) -> dict[str, Any]:
         },
         "rounds": raw["rounds"],
         "phases": raw["phases"],
-        "all_complete": all(p["complete"] for p in raw["phases"]),
+        "all_complete": all(p["complete"] for p in raw["phases"] + raw["game_phases"]),
         "server_tracebacks": raw["tracebacks"],
         "pids": {"server": raw["server_pids"], "clients": raw["client_pids"], "redis": raw["redis_pids"]},
         "timeline": {
@@ -169,7 +205,11 @@ def figures(report: dict[str, Any]) -> list[tuple[str, float | None]]:
     """The (name, value) pairs the summary prints and the baselines are compared on; lower is better
     except for the rates."""
     lat, cpu = report["latency_ms"], report["cpu"]
+    games = report["games"]
     rows: list[tuple[str, float | None]] = [
+        ("games", games["games"]),
+        ("games finished", games["finished"]),
+        ("games correct", games["correct"]),
         ("players joined", report["joins"]["joined"]),
         ("joins/s achieved", report["joins"]["achieved_per_s"]),
     ]

@@ -34,6 +34,8 @@ class Target:
     username = ""
     password = ""
     redis: redis.Redis | None = None
+    results_api = False  # GET /api/games/<pin>/results/ gives the stored standings (QuizZone only)
+    scored = True  # plays by the scoring rules (the raw ASGI baseline sends fixed frames)
 
     def role_pids(self) -> dict[str, list[int]]:
         return {}
@@ -56,6 +58,7 @@ class Target:
 
 class QuizZoneTarget(Target):
     name = "quizzone"
+    results_api = True
 
     def __init__(self, log_dir: Path, **stack_options: Any) -> None:
         self.stack = Stack(log_dir=log_dir, **stack_options)
@@ -87,6 +90,7 @@ class BaselineTarget(Target):
 
     def __init__(self, name: str, log_dir: Path) -> None:
         self.name, self.log_dir = name, log_dir
+        self.scored = name != "raw"
         self.process: ManagedProcess | None = None
         self.username, self.password = "host", BASELINE_PASSWORD
 
@@ -136,6 +140,7 @@ class ExternalTarget(Target):
     """A server someone else started (--url): CPU and RSS only for the pids given with --server-pid."""
 
     name = "external"
+    results_api = True
 
     def __init__(
         self, url: str, username: str, password: str, pids: list[int], redis_url: str | None
