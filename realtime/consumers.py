@@ -66,6 +66,19 @@ class FrameConsumer(AsyncWebsocketConsumer):
         self.last_flood_error = 0.0
         self.outbox: Outbox | None = None
 
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """One socket and no channel-layer channel of its own (the hub delivers broadcasts), so its frames
+        are dispatched straight from the server's receive, one after the other as before, without
+        channels' multiplexing (a new task and an asyncio.wait per incoming frame)."""
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
+
     # Channels' dispatch closes stale DB connections (a thread hop) before every handler; these
     # consumers touch the ORM only through database_sync_to_async, which does that itself.
     async def dispatch(self, message: dict[str, Any]) -> None:

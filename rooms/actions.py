@@ -103,8 +103,14 @@ async def game_answer(pin: str, player_id: str, round_no: int, fields: dict) -> 
 async def _answer(pin: str, player_id: str, round_no: int, fields: dict, now: int) -> list[e.Event]:
     game_key, quiz = await store.quiz_entry(pin)
     answer = answer_accepted(quiz, round_no, player_id, fields, now)
-    if answer is None:  # no such round, or not a valid answer to it: the machine says why, on the state
-        return await _answer_refused(pin, player_id, round_no, fields, now, quiz)
+    if answer is None:  # no such round, or not a valid answer to it (or a stale cached quiz says so)
+        loaded = await store.load_player(pin, player_id, round_no)  # its meta read drops a stale quiz
+        game_key, quiz = await store.quiz_entry(pin)
+        answer = answer_accepted(quiz, round_no, player_id, fields, now)
+        if answer is None:  # the machine says why, on the state
+            t = step(loaded.state, c.SubmitAnswer(player_id, round_no, fields), now, quiz)
+            metrics.ANSWERS.labels("refused").inc()
+            return [next(ev for ev in t.events if isinstance(ev, e.AnswerAcked | e.Refused))]
     stored = await store.answer_commit(pin, answer, ANSWER_COUNT_INTERVAL_MS, game_key)
     if isinstance(stored, str):
         metrics.ANSWERS.labels("refused").inc()
@@ -118,15 +124,6 @@ async def _answer(pin: str, player_id: str, round_no: int, fields: dict, now: in
         _background.add(task)  # the loop keeps only a weak reference to a task
         task.add_done_callback(_background.discard)
     return [e.AnswerAcked(round_no, True)]
-
-
-async def _answer_refused(
-    pin: str, player_id: str, round_no: int, fields: dict, now: int, quiz: QuizSpec
-) -> list[e.Event]:
-    loaded = await store.load_player(pin, player_id, round_no)
-    t = step(loaded.state, c.SubmitAnswer(player_id, round_no, fields), now, quiz)
-    metrics.ANSWERS.labels("refused").inc()
-    return [next(ev for ev in t.events if isinstance(ev, e.AnswerAcked | e.Refused))]
 
 
 _background: set[asyncio.Task] = set()
