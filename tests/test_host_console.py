@@ -59,10 +59,12 @@ async def page_through(host: Client, limit: int, prefix: str = "") -> list[dict]
     offset, total = 0, None
     while total is None or offset < total:
         await host.send({"type": "roster", "offset": offset, "limit": limit, "prefix": prefix})
-        raw = await host.conn.recv()
-        assert len(raw.encode()) <= CAP
-        page = json.loads(raw)
-        assert page["type"] == "roster" and page["offset"] == offset and page["prefix"] == prefix
+        page: dict = {}
+        while page.get("type") != "roster":  # room frames (a coalesced `lobby`) may come in between
+            raw = await host.conn.recv()
+            assert len(raw.encode()) <= CAP
+            page = json.loads(raw)
+        assert page["offset"] == offset and page["prefix"] == prefix
         assert 0 < len(page["players"]) <= limit
         players += page["players"]
         offset, total = offset + len(page["players"]), page["total"]

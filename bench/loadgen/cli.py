@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import ROOT
-from bench.loadgen import plots, report
+from bench.loadgen import plots, report, targets_check
 from bench.loadgen.game import RESULTS_WAIT_S, LoadRun, RunConfig, validate
 from bench.loadgen.targets import BaselineTarget, ExternalTarget, QuizZoneTarget, Target
 
@@ -201,11 +201,22 @@ def main(argv: list[str] | None = None) -> int:
         "cpus": os.cpu_count(),
         "runs": reports,
         "ratios": report.ratios(reports) if len(reports) > 1 else {},
+        "targets": [
+            {
+                "what": what,
+                "measured": measured,
+                "op": op,
+                "bound": bound,
+                "met": targets_check.met(measured, op, bound),
+            }
+            for what, measured, op, bound in targets_check.checks(reports)
+        ],
     }
     (out_dir / "report.json").write_text(json.dumps(combined, indent=1))
     if not args.no_plots:
         plots.write_all(reports, out_dir)
     print(report.summary_table(reports))
+    print(targets_check.text(reports))
     for rep in reports:
         notes = run_notes(rep)
         lb, la = rep["load_average_before"], rep["load_average_after"]
