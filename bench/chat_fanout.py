@@ -2,17 +2,21 @@
 
     .venv/bin/python bench/chat_fanout.py --members 500
 
-Starts its own daphne process(es) on 127.0.0.1 (quizzone.settings.local, its own Redis key prefix, an
-SQLite file under /tmp), joins the members as players over /ws/play/ and connects them to /ws/chat/
-from a few client processes, then measures two paths with the same members and the same schedule:
+Starts a private stack with bench.harness.Stack: --servers workers (`python -m realtime.serve`, one daphne
+process each) on 127.0.0.1, no Celery, no HAProxy (quizzone.settings.local, its own Redis key prefix, a
+throwaway SQLite file); creates a one-question quiz and a game through the REST API with the stack's token,
+joins the members as players over /ws/play/ and connects them to /ws/chat/ from a few client processes,
+then measures two paths with the same members and the same schedule:
 
   say     members send `say` frames: consumer, text cleaning, flood-limit and append scripts, publish;
   raw     the baseline: this process publishes the same frames straight to the chat group with
-          channel-layer group_send (realtime.broadcast.send_text), skipping the whole say path.
+          channel-layer group_send (realtime.broadcast.send_text, Django set up in this process on the
+          stack's Redis prefix: stack.django_setup()), skipping the whole say path.
 
 Each message carries its send time (CLOCK_MONOTONIC, shared by every process on the machine); every
 member records send -> receive. Prints deliveries per second, p50/p99/max latency and the server's CPU
-per delivery. Stops by itself; deletes its Redis keys (SCAN on its prefix) and its /tmp directory.
+per delivery. Stops by itself; the Stack stops its workers and deletes its Redis keys (SCAN on its prefix)
+and its temp directory.
 """
 
 from __future__ import annotations
@@ -23,22 +27,19 @@ import contextlib
 import json
 import math
 import multiprocessing as mp
-import os
-import shutil
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+
+from bench.api import quiz_and_games  # noqa: E402
+from bench.harness import Stack, cpu_seconds  # noqa: E402
+
 ORIGIN = "http://127.0.0.1"
 PATHS = {"say": "chat say (full path)", "raw": "raw group_send (baseline)"}
 
@@ -52,7 +53,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=10.0, help="messages per second offered")
     parser.add_argument("--authors", type=int, default=0, help="distinct authors (default: 2 x rate)")
     parser.add_argument("--clients", type=int, default=2, help="client processes")
-    parser.add_argument("--servers", type=int, default=1, help="daphne processes (members spread over them)")
+    parser.add_argument("--servers", type=int, default=1, help="workers (members spread over them)")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for deliveries")
     parser.add_argument("--repeat", type=int, default=2, help="runs of both paths, order alternating")
     args = parser.parse_args()
@@ -60,98 +61,6 @@ def parse_args() -> argparse.Namespace:
     if args.rate / args.authors > 1.0:
         parser.error("more than one message a second per author would trip the 5-in-5-s flood limit")
     return args
-
-
-# --- the server side: Django set up in this process, daphne in children ---------------------------
-
-
-def environment(tmp: Path, prefix: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="quizzone.settings.local",
-        DJANGO_DEBUG="0",
-        QUIZZONE_REDIS_PREFIX=prefix,
-        DATABASE_URL=f"sqlite:///{tmp / 'bench.sqlite3'}",
-        QUIZZONE_WS_FRAMES_PER_SECOND="20",
-        LOG_LEVEL="WARNING",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
-
-
-def game_prepare() -> str:
-    """Migrates the benchmark's database and creates a host, a one-question quiz and a live game."""
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0, interactive=False)
-    from django.contrib.auth.models import User
-
-    from quizzes.models import Choice, Question, Quiz
-    from rooms.services import game_create
-
-    host = User.objects.create_user("benchhost", password=uuid.uuid4().hex, is_staff=True)
-    quiz = Quiz.objects.create(owner=host, title="Bench")
-    question = Question.objects.create(quiz=quiz, order=1, kind="single", text="Bench?", time_limit=20)
-    Choice.objects.create(question=question, order=1, text="yes", correct=True)
-    Choice.objects.create(question=question, order=2, text="no")
-    return game_create(quiz=quiz, host=host).pin
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def daphne_start(env: dict[str, str], tmp: Path, n: int) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    log = open(tmp / f"daphne-{n}.log", "wb")  # noqa: SIM115 - lives as long as the process
-    proc = subprocess.Popen(
-        [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "quizzone.asgi:application"],
-        cwd=ROOT,
-        env={**env, "QUIZZONE_WORKER_ID": f"bench-{n}"},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    end = time.monotonic() + 30
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise RuntimeError(f"daphne exited: {(tmp / f'daphne-{n}.log').read_text()[-2000:]}")
-        with contextlib.suppress(OSError):
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc, port
-        time.sleep(0.1)
-    raise RuntimeError(f"daphne did not listen on {port}")
-
-
-def daphne_stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process so far (from /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def redis_cleanup(prefix: str) -> int:
-    import redis
-    from django.conf import settings
-
-    conn = redis.Redis.from_url(settings.REDIS_URL)
-    keys = list(conn.scan_iter(match=f"{prefix}:*", count=1000))
-    for start in range(0, len(keys), 500):
-        conn.delete(*keys[start : start + 500])
-    return len(keys)
 
 
 async def raw_publish(pin: str, tag: str, t0: int, messages: int, rate: float) -> None:
@@ -360,33 +269,24 @@ def measure(args: argparse.Namespace, pin: str, pipes: list[Connection], daphnes
 
 def main() -> int:
     args = parse_args()
-    prefix = f"qzbench{uuid.uuid4().hex[:8]}"
-    tmp = Path(tempfile.mkdtemp(prefix="qzbench-"))
-    env = environment(tmp, prefix)
-    os.environ.update(
-        {
-            k: env[k]
-            for k in (
-                "DJANGO_SETTINGS_MODULE",
-                "DJANGO_DEBUG",
-                "QUIZZONE_REDIS_PREFIX",
-                "DATABASE_URL",
-                "LOG_LEVEL",
-            )
-        }
+    stack = Stack(
+        workers=args.servers, lb=False, celery=False, extra_env={"QUIZZONE_WS_FRAMES_PER_SECOND": "20"}
     )
-    sys.path.insert(0, str(ROOT))
-    daphnes: list[subprocess.Popen] = []
+    try:
+        with stack:
+            return run(args, stack)
+    finally:
+        print(f"cleanup: {stack.keys_deleted} Redis keys under {stack.prefix}: deleted")
+
+
+def run(args: argparse.Namespace, stack: Stack) -> int:
+    """The game, the members and both paths against a started stack; the client processes stop first."""
     clients: list[mp.process.BaseProcess] = []
     pipes: list[Connection] = []
     try:
-        pin = game_prepare()
-        ports = []
-        for n in range(args.servers):
-            proc, port = daphne_start(env, tmp, n + 1)
-            daphnes.append(proc)
-            ports.append(port)
-        config = {**vars(args), "pin": pin, "ports": ports}
+        (pin,) = quiz_and_games(stack.base_url, stack.token, 1, 20, choices=2, title="Bench")
+        stack.django_setup()  # realtime.broadcast in this process (the raw path), on the stack's prefix
+        config = {**vars(args), "pin": pin, "ports": stack.worker_ports}
         ctx = mp.get_context("spawn")
         for k in range(args.clients):
             parent, child = ctx.Pipe()
@@ -397,7 +297,7 @@ def main() -> int:
         started = time.monotonic()
         connected = sum(expect(conn, "ready", 120) for conn in pipes)
         print(f"game {pin}: {connected} members joined and in the chat in {time.monotonic() - started:.1f} s")
-        measure(args, pin, pipes, [p.pid for p in daphnes])
+        measure(args, pin, pipes, stack.worker_pids)
         for conn in pipes:
             conn.send(("stop",))
         for proc in clients:
@@ -407,11 +307,6 @@ def main() -> int:
         for proc in clients:
             if proc.is_alive():
                 proc.terminate()
-        for proc in daphnes:
-            daphne_stop(proc)
-        with contextlib.suppress(Exception):
-            print(f"cleanup: {redis_cleanup(prefix)} Redis keys under {prefix}: deleted")
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

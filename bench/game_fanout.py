@@ -3,10 +3,11 @@ message per round, which each process renders into a frame per local player).
 
     .venv/bin/python bench/game_fanout.py --players 1000 [--rounds 5] [--clients 3]
 
-Starts its own worker (`python -m realtime.serve`, one daphne process) and a Celery worker (threads pool,
-embedded beat) on 127.0.0.1, with its own Redis key prefix and a throwaway SQLite file under /tmp. Creates a
-host, a quiz of single-choice questions and a game through the ORM, connects the host over /ws/host/<pin>/
-(DRF token) and N players over /ws/play/<pin>/ (`join`) from a few client processes, then plays R rounds:
+Starts a private stack with bench.harness.Stack: one worker (`python -m realtime.serve`, one daphne process)
+and a Celery worker (threads pool, embedded beat) on 127.0.0.1, with its own Redis key prefix and a throwaway
+SQLite file. Creates a quiz of single-choice questions and a game through the REST API with the stack's DRF
+token, connects the host over /ws/host/<pin>/ (that token) and N players over /ws/play/<pin>/ (`join`) from
+a few client processes, then plays R rounds:
 the host sends `start`/`next`, the players answer (some right, some wrong), the host sends `skip`.
 Per round it measures, from the moment the host sends `skip`:
   reveal   the last player receiving `reveal` (one text broadcast to the room: the baseline);
@@ -19,12 +20,14 @@ still receives both frames and is measured like the others.
 
 After the game rounds the same two fan-outs are repeated without a round close: this process publishes a
 copy of the `reveal` text and a `result` table of the same shape straight to the game's group
-(realtime.broadcast), so the server does the hub fan-out and nothing else.
+(realtime.broadcast, Django set up in this process on the stack's Redis prefix: stack.django_setup()), so the
+server does the hub fan-out and nothing else.
 
 Clock: time.time() in every process (one machine). Server CPU: utime+stime from /proc/<pid>/stat, sampled
 every few ms by a thread here; a path's CPU is the difference over its window (skip or publish -> last
-delivery of `reveal`; last `reveal` -> last `result`). Stops by itself (a watchdog ends the run); deletes its
-Redis keys (SCAN on its prefix, never FLUSHALL), its processes and its /tmp directory, also on failure.
+delivery of `reveal`; last `reveal` -> last `result`). Stops by itself (a watchdog ends the run); the Stack
+deletes its Redis keys (SCAN on its prefix, never FLUSHALL), its processes and its temp directory, also on
+failure.
 """
 
 from __future__ import annotations
@@ -36,24 +39,23 @@ import json
 import multiprocessing as mp
 import os
 import random
-import shutil
 import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-import uuid
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+
+from bench.api import RIGHT_TEXT, WRONG_TEXT, quiz_and_games  # noqa: E402
+from bench.harness import Stack, cpu_seconds  # noqa: E402
+
 ORIGIN = "http://127.0.0.1"
 SILENT = 0  # the player index that never answers, so the host's `skip` is what closes each round
-RIGHT, WRONG = "right", "wrong"
+RIGHT, WRONG = RIGHT_TEXT, WRONG_TEXT
 DIRECT_ROUND = 1000  # round numbers of the frames published straight to the group (no round close)
 
 
@@ -77,113 +79,6 @@ def parse_args() -> argparse.Namespace:
     if not 5 <= args.time_limit <= 240:
         parser.error("--time-limit must be 5 to 240 seconds")
     return args
-
-
-# --- the server side: Django set up in this process, the worker and Celery in children -------------
-
-
-def environment(tmp: Path, prefix: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="quizzone.settings.local",
-        DJANGO_DEBUG="0",
-        QUIZZONE_REDIS_PREFIX=prefix,
-        DATABASE_URL=f"sqlite:///{tmp / 'bench.sqlite3'}",
-        LOG_LEVEL="WARNING",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
-
-
-def game_prepare(rounds: int, time_limit: int) -> tuple[str, str]:
-    """Migrates the throwaway database; creates a host with a DRF token, a quiz and a live game."""
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0, interactive=False)
-    from django.contrib.auth.models import User
-    from rest_framework.authtoken.models import Token
-
-    from quizzes.models import Choice, Question, Quiz
-    from rooms.services import game_create
-
-    host = User.objects.create_user("benchhost", password=uuid.uuid4().hex, is_staff=True)
-    quiz = Quiz.objects.create(owner=host, title="Bench fan-out")
-    for n in range(1, rounds + 1):
-        question = Question.objects.create(
-            quiz=quiz, order=n, kind="single", text=f"Question {n}?", time_limit=time_limit
-        )
-        Choice.objects.create(question=question, order=1, text=RIGHT, correct=True)
-        for k in range(2, 5):
-            Choice.objects.create(question=question, order=k, text=f"{WRONG}{k}")
-    return game_create(quiz=quiz, host=host).pin, Token.objects.create(user=host).key
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    with open(log, "wb") as out:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(
-            args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-
-def server_start(env: dict[str, str], tmp: Path) -> tuple[subprocess.Popen, int]:
-    """One worker as production runs it (tests/processes.py serve_start): daphne + registration."""
-    port = free_port()
-    log = tmp / "serve.log"
-    args = [sys.executable, "-m", "realtime.serve", "--port", str(port), "--worker-id", f"bench-{port}"]
-    proc = spawn([*args, "--drain-grace", "0", "--drain-spread-ms", "100"], env, log)
-    end = time.monotonic() + 30
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the worker exited:\n{log.read_text(errors='replace')[-2000:]}")
-        with contextlib.suppress(OSError):
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc, port
-        time.sleep(0.1)
-    raise RuntimeError(f"the worker did not listen on {port}")
-
-
-def celery_start(env: dict[str, str], tmp: Path) -> subprocess.Popen:
-    log = tmp / "celery.log"
-    args = [str(BIN / "celery"), "-A", "quizzone", "worker", "-B", "-Q", "quizzone", "--pool", "threads"]
-    args += ["--concurrency", "4", "-l", "info", "--without-gossip", "--without-mingle"]
-    proc = spawn([*args, "-s", str(tmp / "celerybeat-schedule")], env, log)
-    end = time.monotonic() + 30
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise RuntimeError(f"celery exited:\n{log.read_text(errors='replace')[-2000:]}")
-        if "ready" in log.read_text(errors="replace"):
-            return proc
-        time.sleep(0.2)
-    raise RuntimeError("the Celery worker did not become ready in 30 s")
-
-
-def process_stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process (all its threads) so far, from /proc/<pid>/stat."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class CpuSampler(threading.Thread):
@@ -219,17 +114,6 @@ class CpuSampler(threading.Thread):
     def between(self, t0: float, t1: float) -> tuple[float, float]:
         (s0, c0), (s1, c1) = self.at(t0), self.at(t1)
         return s1 - s0, c1 - c0
-
-
-def redis_cleanup(prefix: str) -> int:
-    import redis
-    from django.conf import settings
-
-    conn = redis.Redis.from_url(settings.REDIS_URL)
-    keys = list(conn.scan_iter(match=f"{prefix}:*", count=1000))
-    for start in range(0, len(keys), 500):
-        conn.delete(*keys[start : start + 500])
-    return len(keys)
 
 
 # --- the client processes ----------------------------------------------------------------------
@@ -644,34 +528,34 @@ def main() -> int:
     args = parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # progress shows as it happens, also into a file
     began = time.monotonic()
-    prefix = f"qzbench{uuid.uuid4().hex[:8]}"
-    tmp = Path(tempfile.mkdtemp(prefix="qzbench-"))
-    env = environment(tmp, prefix)
-    for key in (
-        "DJANGO_SETTINGS_MODULE",
-        "DJANGO_DEBUG",
-        "QUIZZONE_REDIS_PREFIX",
-        "DATABASE_URL",
-        "LOG_LEVEL",
-    ):
-        os.environ[key] = env[key]
-    sys.path.insert(0, str(ROOT))
 
     def out_of_time(signum: int, frame: Any) -> None:
         raise TimeoutError(f"the run took longer than --budget {args.budget} s")
 
     signal.signal(signal.SIGALRM, out_of_time)
     signal.alarm(args.budget)
-    procs: list[subprocess.Popen] = []
+    stack = Stack(workers=1, lb=False, celery=True)
+    try:
+        with stack:
+            return run(args, stack)
+    finally:
+        signal.alarm(0)
+        print(f"cleanup: {stack.keys_deleted} Redis keys under {stack.prefix}: deleted")
+        print(f"run took {time.monotonic() - began:.0f} s")
+
+
+def run(args: argparse.Namespace, stack: Stack) -> int:
+    """The game and the direct publishes against a started stack; stops the client processes and reports
+    the stack's logs (tracebacks; everything when the run failed) before the stack stops."""
     clients: list[mp.process.BaseProcess] = []
     pipes: list[Connection] = []
     failed = True
     try:
-        pin, token = game_prepare(args.rounds, args.time_limit)
-        server, port = server_start(env, tmp)
-        procs.append(server)
-        procs.append(celery_start(env, tmp))
-        config = {**vars(args), "pin": pin, "port": port, "parent": os.getpid()}
+        (pin,) = quiz_and_games(
+            stack.base_url, stack.token, args.rounds, args.time_limit, title="Bench fan-out"
+        )
+        stack.django_setup()  # realtime.broadcast in this process, on the stack's Redis prefix
+        config = {**vars(args), "pin": pin, "port": stack.port, "parent": os.getpid()}
         ctx = mp.get_context("spawn")
         for k in range(args.clients):
             parent, child = ctx.Pipe()
@@ -679,8 +563,8 @@ def main() -> int:
             proc.start()
             clients.append(proc)
             pipes.append(parent)
-        pids = (server.pid, [p.pid for p in clients])
-        asyncio.run(coordinate(args, pin, token, port, pipes, pids))
+        pids = (stack.worker_pids[0], [p.pid for p in clients])
+        asyncio.run(coordinate(args, pin, stack.token, stack.port, pipes, pids))
         failed = False
         return 0
     finally:
@@ -693,19 +577,13 @@ def main() -> int:
             if proc.is_alive():
                 proc.terminate()
                 proc.join(5)
-        for proc in procs:
-            process_stop(proc)
-        for log in sorted(tmp.glob("*.log")):
-            text = log.read_text(errors="replace")
+        for proc in stack.processes:
+            text = proc.output()
             if text.count("Traceback"):
-                print(f"! {log.name}: {text.count('Traceback')} tracebacks, e.g. {log_excerpt(text)}")
+                print(f"! {proc.name}.log: {text.count('Traceback')} tracebacks, e.g. {log_excerpt(text)}")
         if failed:
-            for log in sorted(tmp.glob("*.log")):
-                print(f"--- {log.name} (last lines)\n{log.read_text(errors='replace')[-1500:]}")
-        with contextlib.suppress(Exception):
-            print(f"cleanup: {redis_cleanup(prefix)} Redis keys under {prefix}: deleted")
-        shutil.rmtree(tmp, ignore_errors=True)
-        print(f"run took {time.monotonic() - began:.0f} s")
+            for proc in stack.processes:
+                print(f"--- {proc.name}.log (last lines)\n{proc.output()[-1500:]}")
 
 
 if __name__ == "__main__":

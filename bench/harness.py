@@ -8,7 +8,8 @@ SQLite database in a temp dir (or the database_url given), runs `manage.py migra
 DRF token through manage.py commands, starts N workers (WORKER_MODULE), optionally HAProxy in front (its
 config rendered by deploy/haproxy_config.py, run as a script) and a Celery worker with embedded beat. Every
 child runs in its own process group and is stopped by pid (SIGTERM, then SIGKILL), also when set-up fails
-half way; the Redis keys under the prefix are deleted by SCAN. Nothing here imports the app's packages.
+half way; the Redis keys under the prefix are deleted by SCAN. Nothing here imports the app's packages;
+stack.django_setup() sets Django up in the caller's process on the stack's settings, Redis and prefix.
 """
 
 from __future__ import annotations
@@ -216,6 +217,7 @@ class Stack:
         self.worker_ports: list[int] = []
         self.port = 0
         self.redis_pid = 0
+        self.keys_deleted = 0  # Redis keys under the prefix that stop() deleted
         self._redis: redis.Redis | None = None
 
     # --- what benchmarks read
@@ -261,6 +263,25 @@ class Stack:
         env.update(self.extra_env)
         return env
 
+    def django_setup(self) -> None:
+        """Django in THIS process on the stack's settings, Redis URL and prefix (a benchmark that publishes
+        straight to the channel layer with realtime.broadcast): the environment first, then django.setup()."""
+        env = self.env()
+        for key in (
+            "DJANGO_SETTINGS_MODULE",
+            "DJANGO_DEBUG",
+            "QUIZZONE_REDIS_PREFIX",
+            "REDIS_URL",
+            "DATABASE_URL",
+            "LOG_LEVEL",
+        ):
+            os.environ[key] = env[key]
+        if str(ROOT) not in sys.path:
+            sys.path.insert(0, str(ROOT))
+        import django
+
+        django.setup()
+
     # --- life cycle
 
     def __enter__(self) -> Stack:
@@ -298,7 +319,7 @@ class Stack:
             proc.stop()
         if self._redis is not None and not self.own_redis:
             with contextlib.suppress(redis.RedisError):
-                redis_delete_prefix(self._redis, self.prefix)
+                self.keys_deleted = redis_delete_prefix(self._redis, self.prefix)
         if self._redis is not None:
             self._redis.close()
         self.processes.clear()

@@ -1,7 +1,9 @@
 """How late does a round close? From a question's deadline to its `reveal` frame at the player.
 
-Runs its own daphne and Celery worker (with beat) on 127.0.0.1, its own Redis key prefix and SQLite
-file, plays G games at once, and measures two ways of closing the same kind of round:
+Starts a private stack with bench.harness.Stack (one worker, `python -m realtime.serve`, and a Celery worker
+with beat on 127.0.0.1, its own Redis key prefix and throwaway SQLite file), creates the quiz and the games
+through the REST API with the stack's token, plays G games at once, and measures two ways of closing the
+same kind of round:
   timer     - the Celery countdown task alone closes the round (production path);
   baseline  - the host sends `skip` at the deadline from the client's own timer (no Celery in the path).
 The difference is what the Celery timer adds. Usage: .venv/bin/python bench/round_lateness.py [--games 10]
@@ -12,62 +14,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
-import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PREFIX = f"qzbench{uuid.uuid4().hex[:8]}"
-DB_FILE = f"/tmp/{PREFIX}.sqlite3"
-os.environ.update(
-    DJANGO_SETTINGS_MODULE="quizzone.settings.local",
-    QUIZZONE_REDIS_PREFIX=PREFIX,
-    DATABASE_URL=f"sqlite:///{DB_FILE}",
-    LOG_LEVEL="WARNING",
-)
+
+from bench.api import quiz_and_games  # noqa: E402
+from bench.harness import Stack  # noqa: E402
+
+TIME_LIMIT = 5
 
 
 def now_ms() -> float:
     return time.time() * 1000
-
-
-def setup_django(games: int, rounds: int) -> tuple[list[str], str]:
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    from django.contrib.auth.models import User
-    from rest_framework.authtoken.models import Token
-
-    from quizzes.models import Choice, Question, Quiz
-    from rooms.services import game_create
-
-    host = User.objects.create_user("benchhost", password="x", is_staff=True)
-    quiz = Quiz.objects.create(owner=host, title="bench")
-    for i in range(rounds):
-        q = Question.objects.create(quiz=quiz, order=i, kind="single", text=f"Q{i}", time_limit=5)
-        Choice.objects.create(question=q, order=0, text="a", correct=True)
-        Choice.objects.create(question=q, order=1, text="b")
-    pins = [game_create(quiz=quiz, host=host).pin for _ in range(games)]
-    return pins, Token.objects.create(user=host).key
-
-
-def start(args: list[str], log: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        args,
-        cwd=ROOT,
-        stdout=open(log, "wb"),
-        stderr=subprocess.STDOUT,  # noqa: SIM115
-        start_new_session=True,
-        env=dict(os.environ),
-    )
 
 
 async def play(port: int, pin: str, token: str, rounds: int, mode: str, samples: list[float]) -> None:
@@ -119,41 +81,17 @@ def main() -> None:
     parser.add_argument("--games", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     opts = parser.parse_args()
-    pins, token = setup_django(opts.games * 2, opts.rounds)
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    bin_dir = Path(sys.executable).parent
-    procs = [
-        start(
-            [str(bin_dir / "daphne"), "-b", "127.0.0.1", "-p", str(port), "quizzone.asgi:application"],
-            f"/tmp/{PREFIX}-daphne.log",
-        ),
-        start(
-            [
-                str(bin_dir / "celery"),
-                "-A",
-                "quizzone",
-                "worker",
-                "-B",
-                "-Q",
-                "quizzone",
-                "--pool",
-                "threads",
-                "--concurrency",
-                "4",
-                "-l",
-                "warning",
-                "-s",
-                f"/tmp/{PREFIX}-beat",
-            ],
-            f"/tmp/{PREFIX}-celery.log",
-        ),
-    ]
-    try:
-        time.sleep(4)
+    with Stack(workers=1, lb=False, celery=True) as stack:
+        pins = quiz_and_games(
+            stack.base_url,
+            stack.token,
+            opts.rounds,
+            TIME_LIMIT,
+            games=opts.games * 2,
+            choices=2,
+            title="bench",
+        )
+        port, token = stack.port, stack.token
         results: dict[str, list[float]] = {}
         for mode, batch in (("timer", pins[: opts.games]), ("baseline", pins[opts.games :])):
             samples: list[float] = []
@@ -165,29 +103,18 @@ def main() -> None:
 
             asyncio.run(run_all())
             results[mode] = samples
+    print(
+        f"round close lateness, deadline -> reveal at the player "
+        f"({opts.games} games x {opts.rounds} rounds each)"
+    )
+    print(f"{'path':<10} {'n':>4} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'mean ms':>8}")
+    for mode, s in results.items():
         print(
-            f"round close lateness, deadline -> reveal at the player "
-            f"({opts.games} games x {opts.rounds} rounds each)"
+            f"{mode:<10} {len(s):>4} {pct(s, 50):>8.1f} {pct(s, 99):>8.1f} {max(s):>8.1f} "
+            f"{statistics.mean(s):>8.1f}"
         )
-        print(f"{'path':<10} {'n':>4} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'mean ms':>8}")
-        for mode, s in results.items():
-            print(
-                f"{mode:<10} {len(s):>4} {pct(s, 50):>8.1f} {pct(s, 99):>8.1f} {max(s):>8.1f} "
-                f"{statistics.mean(s):>8.1f}"
-            )
-        delta = pct(results["timer"], 50) - pct(results["baseline"], 50)
-        print(f"Celery timer adds {delta:.1f} ms at the median over a client-side timer + skip")
-    finally:
-        for p in procs:
-            os.killpg(p.pid, 15)
-            p.wait(10)
-        import redis
-
-        conn = redis.Redis.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
-        keys = list(conn.scan_iter(match=f"{PREFIX}:*", count=1000))
-        if keys:
-            conn.delete(*keys)
-        Path(DB_FILE).unlink(missing_ok=True)
+    delta = pct(results["timer"], 50) - pct(results["baseline"], 50)
+    print(f"Celery timer adds {delta:.1f} ms at the median over a client-side timer + skip")
 
 
 if __name__ == "__main__":

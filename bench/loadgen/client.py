@@ -24,26 +24,20 @@ from urllib.parse import urlsplit
 
 from picows import WSCloseCode, WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
 
+from bench.api import RIGHT_TEXT, require_loopback
+
 ROUND_KINDS = ("question", "reveal", "result", "leaderboard")
 GAME_END_KINDS = ("finished", "final")
-RIGHT_TEXT = "right"
 CLOSE_RECONNECT = 4012
 CLOSE_KICKED = 4003
 CLOSE_UNKNOWN_PIN = 4004
 BACKOFF_BASE_S, BACKOFF_CAP_S = 0.5, 8.0
 MAX_RECONNECTS = 8
-LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 DELIVERY_BIN_MS = 100
 
 
 def now_ms() -> float:
     return time.time() * 1000
-
-
-def require_loopback(url: str) -> None:
-    host = urlsplit(url).hostname or ""
-    if host not in LOOPBACK_HOSTS and not host.startswith("127."):
-        raise ValueError(f"the load tester only talks to 127.0.0.1, not {url}")
 
 
 async def http_get_json(url: str, timeout: float) -> dict[str, Any]:

@@ -21,8 +21,9 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
+from bench.api import http_json, quiz_and_games, require_loopback
 from bench.loadgen import measure
-from bench.loadgen.client import RIGHT_TEXT, client_main, now_ms, require_loopback
+from bench.loadgen.client import client_main, now_ms
 from bench.loadgen.driver import GameDriver, PhaseLog
 from bench.loadgen.targets import Target
 
@@ -51,35 +52,6 @@ class RunConfig:
         return self.games * self.players
 
 
-def http_json(method: str, url: str, body: Any = None, token: str = "", timeout: float = 30) -> Any:
-    require_loopback(url)
-    headers = {"Content-Type": "application/json", "Accept": "application/json"}
-    if token:
-        headers["Authorization"] = f"Token {token}"
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers=headers)
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - loopback only
-        return json.loads(response.read() or b"null")
-
-
-def quiz_payload(questions: int, time_limit: int) -> dict[str, Any]:
-    return {
-        "title": f"Load test ({questions} questions)",
-        "description": "",
-        "questions": [
-            {
-                "text": f"Question {n}: which one is right?",
-                "kind": "single",
-                "time_limit": time_limit,
-                "points": 1,
-                "choices": [{"text": RIGHT_TEXT, "correct": True}]
-                + [{"text": f"wrong {k}", "correct": False} for k in range(1, 4)],
-            }
-            for n in range(1, questions + 1)
-        ],
-    }
-
-
 def http_status_json(url: str, token: str, timeout: float = 30) -> tuple[int, Any]:
     """GET: (status, JSON body or None), a 4xx/5xx answer included instead of raised."""
     try:
@@ -94,14 +66,7 @@ def create_games(target: Target, config: RunConfig) -> tuple[str, list[str]]:
     base = target.base_url
     creds = {"username": target.username, "password": target.password}
     token = http_json("POST", f"{base}/api/auth/token/", creds)["token"]
-    quiz = http_json("POST", f"{base}/api/quizzes/", quiz_payload(config.questions, config.time_limit), token)
-    pins = [
-        str(http_json("POST", f"{base}/api/games/", {"quiz": quiz["id"]}, token)["pin"])
-        for _ in range(config.games)
-    ]
-    if len(set(pins)) != len(pins):
-        raise RuntimeError(f"the server gave one pin to two games: {sorted(pins)}")
-    return token, pins
+    return token, quiz_and_games(base, token, config.questions, config.time_limit, games=config.games)
 
 
 class HostConsole:
