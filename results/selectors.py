@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
-from .models import Game, GameAnswer, GamePlayer
+from .models import Game, GameAnswer
 
 
 def games_with_pin(pin: str, *, host: Any = None) -> QuerySet[Game]:
@@ -30,8 +30,7 @@ def game_results(game: Game) -> dict[str, Any]:
     players = list(game.players.all().order_by("kicked", "rank", "nickname"))
     answers = (
         GameAnswer.objects.filter(game=game)
-        .select_related("question")
-        .prefetch_related(Prefetch("player", queryset=GamePlayer.objects.only("nickname", "player_id")))
+        .select_related("question", "player")  # one join: a prefetch's IN list of every player broke SQLite
         .order_by("round", "answered_at_ms")
     )
     rounds: dict[int, dict[str, Any]] = {}
