@@ -182,7 +182,10 @@ class FrameConsumer(AsyncWebsocketConsumer):
         """Sends one frame; one over the cap (autobahn would fail the whole socket with 1011) is replaced."""
         if frames.over_size(text, settings.WS_MAX_MESSAGE_BYTES):
             text = self._too_large(text)
-        await self.send(text_data=text)
+        try:
+            await self.send(text_data=text)
+        except (RuntimeError, OSError):  # the server closed it meanwhile (its shutdown), or the client left
+            self.closed = True
 
     def _too_large(self, text: str) -> str:
         log.error(

@@ -52,12 +52,15 @@ class RunConfig:
         return self.games * self.players
 
 
-def http_status_json(url: str, token: str, timeout: float = 30) -> tuple[int, Any]:
-    """GET: (status, JSON body or None), a 4xx/5xx answer included instead of raised."""
+def http_status_json(url: str, token: str, timeout: float = 120) -> tuple[int, Any]:
+    """GET: (status, JSON body or None), a 4xx/5xx answer included instead of raised; 0 when no answer
+    came within `timeout` (a 10,000-player game's results take a while to render)."""
     try:
         return 200, http_json("GET", url, token=token, timeout=timeout)
     except urllib.error.HTTPError as exc:
         return exc.code, None
+    except (TimeoutError, urllib.error.URLError):
+        return 0, None
 
 
 def create_games(target: Target, config: RunConfig) -> tuple[str, list[str]]:
