@@ -109,6 +109,20 @@ def workers_live() -> list[WorkerInfo]:
     return [WorkerInfo.parse(raw) for raw in raws if raw is not None]
 
 
+_live_cache: tuple[float, list[WorkerInfo]] = (0.0, [])
+LIVE_CACHE_SECONDS = 0.5
+
+
+def workers_live_cached() -> list[WorkerInfo]:
+    """workers_live(), read at most twice a second per process (the gateway is asked on every join)."""
+    global _live_cache
+    read_at, workers = _live_cache
+    if time.monotonic() - read_at > LIVE_CACHE_SECONDS:
+        workers = workers_live()
+        _live_cache = (time.monotonic(), workers)
+    return workers
+
+
 GATEWAY_TOLERANCE = 1.1  # workers within 10% (+2) of the lightest share the new clients
 
 

@@ -13,10 +13,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from quizzes.models import Quiz
-from realtime.workers import worker_pick, workers_live
+from realtime.workers import worker_pick, workers_live_cached
 from results.selectors import game_by_pin
 
-from . import selectors, services
+from . import selectors, services, store
 
 
 class GameCreateInput(serializers.Serializer):
@@ -94,10 +94,11 @@ class GatewayView(APIView):
         summary="The WebSocket URL a player should connect to",
     )
     def get(self, request: Request) -> Response:
+        """Asked by every joining and every reconnecting player: Redis only, never the database."""
         pin = request.query_params.get("pin", "")
-        if game_by_pin(pin) is None:
+        if store.meta_get_sync(pin) is None:
             return Response({"detail": "No game with that PIN."}, status=status.HTTP_404_NOT_FOUND)
-        chosen = worker_pick(workers_live())
+        chosen = worker_pick(workers_live_cached())
         if chosen is None:  # no registered worker (e.g. plain daphne): the one that answered
             worker = settings.WORKER_ID or socket.gethostname()
             return Response({"url": _urls(request, pin)["play_ws"], "worker": worker})
