@@ -59,7 +59,7 @@ def http_status_json(url: str, token: str, timeout: float = 120) -> tuple[int, A
         return 200, http_json("GET", url, token=token, timeout=timeout)
     except urllib.error.HTTPError as exc:
         return exc.code, None
-    except (TimeoutError, urllib.error.URLError):
+    except OSError:  # timed out, refused or reset: no answer
         return 0, None
 
 
