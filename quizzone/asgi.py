@@ -12,12 +12,13 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.urls import re_path  # noqa: E402
 
 from chat.routing import websocket_urlpatterns as chat_urls  # noqa: E402
+from realtime.gateway import GatewayFirst  # noqa: E402
 from realtime.ws_auth import SessionTokenAuthMiddlewareStack  # noqa: E402
 from rooms.routing import host_urlpatterns, player_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": GatewayFirst(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(
             URLRouter(
                 [

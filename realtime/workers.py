@@ -113,12 +113,15 @@ _live_cache: tuple[float, list[WorkerInfo]] = (0.0, [])
 LIVE_CACHE_SECONDS = 0.5
 
 
-def workers_live_cached() -> list[WorkerInfo]:
-    """workers_live(), read at most twice a second per process (the gateway is asked on every join)."""
+async def workers_live_cached() -> list[WorkerInfo]:
+    """Live workers, read at most twice a second per process (the gateway is asked on every join)."""
     global _live_cache
     read_at, workers = _live_cache
     if time.monotonic() - read_at > LIVE_CACHE_SECONDS:
-        workers = workers_live()
+        conn = client()
+        ids = sorted(await conn.smembers(k.workers_key()))
+        raws = await conn.mget([k.worker_key(i) for i in ids]) if ids else []
+        workers = [WorkerInfo.parse(raw) for raw in raws if raw is not None]
         _live_cache = (time.monotonic(), workers)
     return workers
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import socket
-
-from django.conf import settings
+from asgiref.sync import async_to_sync
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
@@ -13,10 +11,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from quizzes.models import Quiz
-from realtime.workers import worker_pick, workers_live_cached
+from realtime.gateway import gateway_choice
 from results.selectors import game_by_pin
 
-from . import selectors, services, store
+from . import selectors, services
 
 
 class GameCreateInput(serializers.Serializer):
@@ -94,12 +92,11 @@ class GatewayView(APIView):
         summary="The WebSocket URL a player should connect to",
     )
     def get(self, request: Request) -> Response:
-        """Asked by every joining and every reconnecting player: Redis only, never the database."""
-        pin = request.query_params.get("pin", "")
-        if store.meta_get_sync(pin) is None:
+        """Served by realtime.gateway before Django in the workers; here for the schema and test clients."""
+        ws = "wss" if request.is_secure() else "ws"
+        choice = async_to_sync(gateway_choice)(
+            request.query_params.get("pin", ""), f"{ws}://{request.get_host()}"
+        )
+        if choice is None:
             return Response({"detail": "No game with that PIN."}, status=status.HTTP_404_NOT_FOUND)
-        chosen = worker_pick(workers_live_cached())
-        if chosen is None:  # no registered worker (e.g. plain daphne): the one that answered
-            worker = settings.WORKER_ID or socket.gethostname()
-            return Response({"url": _urls(request, pin)["play_ws"], "worker": worker})
-        return Response({"url": f"{chosen.url}/ws/play/{pin}/", "worker": chosen.id})
+        return Response(choice)
