@@ -1,6 +1,7 @@
 """Issue 8's targets, checked against a run's figures and printed with the summary: met, or missed and by
-how much. The 10,000-player targets apply from 10,000 players, the 2,000-player ones from 2,000 to 9,999; the
-CPU ratios need the baselines of the same run (`--baselines`)."""
+how much. The 10,000-player targets apply to one game of 10,000 players, the 2,000-player ones to one game of
+2,000 to 9,999; several games are held to "every game finishes with correct results"; the CPU ratios need the
+baselines of the same run (`--baselines`)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ def checks(reports: list[dict[str, Any]]) -> list[Check]:
     main = reports[0]
     players = main["joins"]["players"]
     found: list[Check] = []
+    if main["games"]["games"] > 1:  # the many-games target is about results, not latency
+        players = 0
     if players >= 10_000:
         joined_in = main["joins"]["seconds_first_to_last"]
         found += [
