@@ -59,6 +59,11 @@ def gate_key(pin: str, name: str) -> str:
     return game_key(pin, f"gate:{name}")
 
 
+def saving_key(pin: str) -> str:
+    """Set while a finished game's records are being written to the database."""
+    return game_key(pin, "saving")
+
+
 def chat_log_key(pin: str) -> str:
     return game_key(pin, "chat:log")
 

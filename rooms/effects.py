@@ -50,6 +50,7 @@ async def game_finished(pin: str, *, open_round: int) -> None:
         await store.deadline_remove(pin, open_round)
     meta = await store.meta_get(pin)
     game_key = meta.game_key if meta else ""
+    await store.saving_mark(pin, True)
     await asyncio.to_thread(current_app.send_task, GAME_RESULTS_TASK, (pin, game_key))
 
 
@@ -71,10 +72,12 @@ async def game_results_persist(pin: str, game_key: str) -> str:
     loaded = await store.load_full(pin)
     if loaded.game_key != game_key or loaded.state.phase != FINISHED:
         log.warning("results of %s (%s) not saved: the PIN holds another game now", pin, game_key)
+        await store.saving_mark(pin, False)
         return "stale"
     players, answers = await _results_records(pin, loaded.state)
     await database_sync_to_async(records.game_results_save)(pin, players, answers)
     await signals.game_finished.asend(sender=__name__, pin=pin)  # a receiver's failure retries the task
+    await store.saving_mark(pin, False)
     return "saved"
 
 

@@ -441,6 +441,14 @@ def results_rows(scored: e.RoundScored, opens_at: int) -> dict[str, str]:
     }
 
 
+async def saving_mark(pin: str, saving: bool) -> None:
+    """Set while the results task has yet to write the game's records (tests wait on it)."""
+    if saving:
+        await client().set(k.saving_key(pin), "1", ex=ttl())
+    else:
+        await client().delete(k.saving_key(pin))
+
+
 async def frame_keep(pin: str, name: str, text: str) -> None:
     conn = client()
     async with conn.pipeline(transaction=True) as pipe:

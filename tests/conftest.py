@@ -46,3 +46,20 @@ async def hub_cleanup():
     yield
     await hub_reset()
     await database_sync_to_async(connections.close_all)()
+
+
+@pytest.fixture(autouse=True)
+def results_tasks_finish(request):
+    """A test that ran the Celery worker waits for the results tasks it started (a task writing while the
+    database is truncated for the next test deadlocks with it)."""
+    yield
+    if "celery_worker" not in request.fixturenames:
+        return
+    import time
+
+    conn = redis.Redis.from_url(settings.REDIS_URL)
+    end = time.monotonic() + 30
+    while any(conn.scan_iter(match=f"{settings.REDIS_PREFIX}:g:*:saving", count=1000)):
+        if time.monotonic() > end:
+            break
+        time.sleep(0.1)
