@@ -12,15 +12,17 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import redis
 
 from deploy.haproxy_config import render as haproxy_render
 from deploy.supervisor import render as supervisor_render
 from tests.processes import BIN, Proc, child_env, free_port, wait_for_port
+from tests.waiting import eventually_sync
 
 READY_TIMEOUT_S = 90  # four Django processes starting at once on two shared cores
 
@@ -35,13 +37,8 @@ def http_status(port: int, path: str) -> int:
         return 0
 
 
-def wait_until(predicate, timeout: float, what: str, step: float = 0.2) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return
-        time.sleep(step)
-    raise AssertionError(f"not in {timeout} s: {what}")
+def wait_until(predicate: Callable[[], Any], timeout: float, what: str) -> None:
+    eventually_sync(predicate, timeout, 0.2, what)
 
 
 @dataclass

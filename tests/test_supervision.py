@@ -9,22 +9,19 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.processes import BIN, ROOT, STARTED, Proc, child_env, free_port, leftovers, serve_start
+from tests.waiting import eventually_sync
 
 
-def wait_until(predicate, timeout: float = 60) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
+def wait_until(predicate: Callable[[], Any], timeout: float = 60) -> None:
+    eventually_sync(predicate, timeout, 0.2)
 
 
 def test_a_start_failing_halfway_leaves_nothing_running(tmp_path: Path) -> None:

@@ -9,6 +9,8 @@ import signal
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async as db
@@ -18,6 +20,7 @@ from rooms.services import game_create
 from tests.factories import host_make, quiz_every_kind
 from tests.netclient import Client
 from tests.processes import serve_start
+from tests.waiting import eventually_sync
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -30,13 +33,8 @@ def http_get(port: int, path: str) -> tuple[int, dict]:
         return error.code, json.loads(error.read() or b"{}")
 
 
-def wait_until(predicate, timeout: float = 10) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
+def wait_until(predicate: Callable[[], Any], timeout: float = 10) -> None:
+    eventually_sync(predicate, timeout, 0.2)
 
 
 @pytest.fixture

@@ -23,12 +23,15 @@ async def eventually(check: Callable[[], Any], timeout: float = 20, interval: fl
         await asyncio.sleep(interval)
 
 
-def eventually_sync(check: Callable[[], Any], timeout: float = 20, interval: float = 0.1) -> Any:
+def eventually_sync(
+    check: Callable[[], Any], timeout: float = 20, interval: float = 0.1, what: str = ""
+) -> Any:
+    """Runs `check` until it returns something truthy, and returns that; fails after `timeout` s."""
     end = time.monotonic() + timeout
     while True:
         value = check()
         if value or time.monotonic() > end:
-            assert value, f"{getattr(check, '__name__', 'check')} still false after {timeout} s"
+            assert value, f"{what or getattr(check, '__name__', 'check')} still false after {timeout} s"
             return value
         time.sleep(interval)
 
