@@ -96,17 +96,30 @@ async def deregister(worker_id: str) -> None:
     await conn.srem(k.workers_key(), worker_id)
 
 
+def _live_from(ids: list[str], raws: list[str | None]) -> tuple[list[WorkerInfo], list[str]]:
+    """(live workers, ids whose key expired) from the registry set's members and their keys."""
+    dead = [i for i, raw in zip(ids, raws, strict=True) if raw is None]
+    return [WorkerInfo.parse(raw) for raw in raws if raw is not None], dead
+
+
 def workers_live() -> list[WorkerInfo]:
-    """Live workers (sync; for the gateway API). Members whose key expired are dropped."""
+    """Live workers (sync, for /ops/status). Members whose key expired are dropped."""
     conn = sync_client()
     ids = sorted(conn.smembers(k.workers_key()))
-    if not ids:
-        return []
-    raws = conn.mget([k.worker_key(i) for i in ids])
-    dead = [i for i, raw in zip(ids, raws, strict=True) if raw is None]
+    workers, dead = _live_from(ids, conn.mget([k.worker_key(i) for i in ids]) if ids else [])
     if dead:
         conn.srem(k.workers_key(), *dead)
-    return [WorkerInfo.parse(raw) for raw in raws if raw is not None]
+    return workers
+
+
+async def workers_live_read() -> list[WorkerInfo]:
+    """Live workers, from a worker's event loop. Members whose key expired are dropped."""
+    conn = client()
+    ids = sorted(await conn.smembers(k.workers_key()))
+    workers, dead = _live_from(ids, await conn.mget([k.worker_key(i) for i in ids]) if ids else [])
+    if dead:
+        await conn.srem(k.workers_key(), *dead)
+    return workers
 
 
 _live_cache: tuple[float, list[WorkerInfo]] = (0.0, [])
@@ -118,10 +131,7 @@ async def workers_live_cached() -> list[WorkerInfo]:
     global _live_cache
     read_at, workers = _live_cache
     if time.monotonic() - read_at > LIVE_CACHE_SECONDS:
-        conn = client()
-        ids = sorted(await conn.smembers(k.workers_key()))
-        raws = await conn.mget([k.worker_key(i) for i in ids]) if ids else []
-        workers = [WorkerInfo.parse(raw) for raw in raws if raw is not None]
+        workers = await workers_live_read()
         _live_cache = (time.monotonic(), workers)
     return workers
 
@@ -300,7 +310,7 @@ def movable(sock: Any) -> bool:
 
 async def rebalance(rebalancer: Rebalancer, me: WorkerInfo) -> int:
     """Moves the batch the rebalancer decides on, if any. Returns how many sockets were asked to move."""
-    workers = await asyncio.to_thread(workers_live)
+    workers = await workers_live_read()
     count = rebalancer.decide(me, workers)
     if not count:
         return 0
