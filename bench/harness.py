@@ -259,6 +259,11 @@ class Stack:
             DATABASE_URL=self.database_url or f"sqlite:///{self.tmp / 'stack.sqlite3'}",
             LOG_LEVEL="WARNING",
             PYTHONUNBUFFERED="1",
+            # The load generator plays thousands of devices from one address: no per-address limits.
+            QUIZZONE_WS_SOCKETS_PER_ADDRESS="0",
+            QUIZZONE_RATE_WS_HANDSHAKE="0/s",
+            QUIZZONE_RATE_JOIN="0/s",
+            QUIZZONE_RATE_GAME_CREATE="0/s",  # --games 100 creates them at once
         )
         env.update(self.extra_env)
         return env

@@ -11,6 +11,8 @@ global
 defaults
     mode http
     option http-server-close
+    # the client's address for the per-address limits (realtime/limits.py, QUIZZONE_TRUSTED_PROXIES)
+    option forwardfor
     timeout connect 5s
     timeout client 60s
     timeout server 60s

@@ -21,6 +21,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from realtime.throttles import TokenThrottle
+
 from .models import Quiz
 from .selectors import quiz_get_for, quiz_list_for
 from .serializers import QuizExchangeSerializer, QuizSerializer
@@ -40,6 +42,7 @@ class TokenView(ObtainAuthToken):
     """Trade a username and password for the user's API token (`Authorization: Token <t>`)."""
 
     authentication_classes = ()  # a login needs no session, and so no CSRF token
+    throttle_classes = [TokenThrottle]
 
     @extend_schema(
         tags=["auth"],

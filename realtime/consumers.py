@@ -20,7 +20,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from redis.exceptions import RedisError
 
-from . import frames, workers
+from . import frames, limits, workers
 from .admission import Busy, admission, retry_hint_ms, worker_full
 from .clock import now_ms
 from .hub import hub
@@ -65,12 +65,15 @@ class FrameConsumer(AsyncWebsocketConsumer):
         self.bucket = TokenBucket(rate, rate)
         self.last_flood_error = 0.0
         self.outbox: Outbox | None = None
+        self.address = "unknown"
+        self.address_counted = False
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         """One socket and no channel-layer channel of its own (the hub delivers broadcasts), so its frames
         are dispatched straight from the server's receive, one after the other as before, without
         channels' multiplexing (a new task and an asyncio.wait per incoming frame)."""
         self.scope = scope
+        self.address = limits.scope_address(scope)
         self.channel_layer = None
         self.base_send = send
         try:
@@ -102,6 +105,8 @@ class FrameConsumer(AsyncWebsocketConsumer):
             ADMISSIONS_REFUSED.labels("full").inc()
             await self.send_reconnect("busy", retry_hint_ms())
             return
+        if not await self.address_admitted():
+            return
         if self.admit_connect:
             await self.admitted(self.connect())
         else:
@@ -111,6 +116,12 @@ class FrameConsumer(AsyncWebsocketConsumer):
         self.closed = True
         workers.sockets.discard(self)
         CONNECTIONS.labels(self.path_label).dec()
+        if self.address_counted:
+            self.address_counted = False
+            try:
+                await limits.address_socket_close(self.address)
+            except RedisError:
+                log.warning("could not uncount a socket of %s", self.address, exc_info=True)
         for group in self.groups_joined:
             await hub().detach(group, self)
         self.groups_joined.clear()
@@ -153,6 +164,25 @@ class FrameConsumer(AsyncWebsocketConsumer):
         except RedisError:
             log.warning("%s frame on %s failed on Redis", frame["type"], self.pin, exc_info=True)
             await self.error("unavailable", "the server could not do that now; try again")
+
+    async def address_admitted(self) -> bool:
+        """Within its address's cap of open sockets and handshakes a second over every worker, or told
+        when to come back and closed with 4029. A Redis failure lets the socket in uncounted."""
+        try:
+            live = [worker.id for worker in await workers.workers_live_cached()]
+            refusal = await limits.address_socket_open(self.address, live)
+        except RedisError:
+            log.warning("could not count a socket of %s", self.address, exc_info=True)
+            return True
+        if refusal is None:
+            self.address_counted = True
+            return True
+        ADMISSIONS_REFUSED.labels(f"address_{refusal.reason}").inc()
+        retry_after_ms = max(refusal.retry_after_ms, retry_hint_ms())
+        reason = "too_many_connections" if refusal.reason == "sockets" else "too_many_handshakes"
+        await self.send_frame(frames.reconnect(reason, retry_after_ms))
+        await self.close(frames.CLOSE_TOO_MANY)
+        return False
 
     async def admitted(self, work: Coroutine[Any, Any, None]) -> None:
         """Runs a socket's way into a game under admission control; a busy worker sends it elsewhere."""

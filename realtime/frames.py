@@ -17,6 +17,7 @@ CLOSE_UNAUTHENTICATED = 4001
 CLOSE_FORBIDDEN = 4003  # also: kicked by the host
 CLOSE_UNKNOWN_PIN = 4004
 CLOSE_RESTARTING = 4012  # after a `reconnect` frame: drain or rebalancing
+CLOSE_TOO_MANY = 4029  # after a `reconnect` frame: too many sockets or handshakes from the client's address
 
 
 def encode(frame: Mapping[str, Any]) -> str:

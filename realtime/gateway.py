@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 
-from . import keys
+from . import keys, limits
 from .frames import encode
 from .redisdb import client
 from .workers import worker_pick, workers_live_cached
@@ -47,11 +47,22 @@ class GatewayFirst:
         host = dict(scope.get("headers", [])).get(b"host", b"").decode("latin-1")
         if not validate_host(split_domain_port(host)[0], settings.ALLOWED_HOSTS):
             return await self.app(scope, receive, send)  # Django says why
+        address = limits.scope_address(scope)
+        if wait_ms := limits.pin_guesses_blocked(address):
+            return await _respond(send, 429, {"detail": "Too many wrong PINs."}, wait_ms)
         pin = parse_qs(scope.get("query_string", b"").decode()).get("pin", [""])[0]
         ws = "wss" if scope.get("scheme") == "https" else "ws"
         choice = await gateway_choice(pin, f"{ws}://{host}")
-        body = choice if choice is not None else {"detail": "No game with that PIN."}
-        payload = encode(body).encode()
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
-        await send({"type": "http.response.start", "status": 200 if choice else 404, "headers": headers})
-        await send({"type": "http.response.body", "body": payload})
+        if choice is None:
+            await limits.pin_miss(address)
+            return await _respond(send, 404, {"detail": "No game with that PIN."})
+        await _respond(send, 200, choice)
+
+
+async def _respond(send: Any, status: int, body: dict[str, str], retry_after_ms: int = 0) -> None:
+    payload = encode(body).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    if retry_after_ms:
+        headers.append((b"retry-after", str(max(1, retry_after_ms // 1000)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})

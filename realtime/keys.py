@@ -59,6 +59,11 @@ def gate_key(pin: str, name: str) -> str:
     return game_key(pin, f"gate:{name}")
 
 
+def game_limit_key(pin: str, name: str, ident: str, window: int) -> str:
+    """A fixed-window rate counter inside a game (joins per address, answers per player)."""
+    return game_key(pin, f"lim:{name}:{ident}:{window}")
+
+
 def saving_key(pin: str) -> str:
     """Set while a finished game's records are being written to the database."""
     return game_key(pin, "saving")
@@ -109,3 +114,13 @@ def game_keys(pin: str, total_rounds: int) -> list[str]:
 def part_key(part: str, name: str) -> str:
     """A live Celery worker or beat (`celery`, `beat`), refreshed by a heartbeat with a TTL."""
     return f"{_p()}:part:{part}:{name}"
+
+
+def limit_key(name: str, ident: str, window: int) -> str:
+    """A fixed-window rate counter (realtime/limits.py): `name` the limit, `ident` who, `window` which."""
+    return f"{_p()}:lim:{name}:{ident}:{window}"
+
+
+def address_sockets_key(process_id: str) -> str:
+    """Hash `address -> open sockets` of one worker process, for the per-address cap."""
+    return f"{_p()}:lim:sockets:{process_id}"

@@ -14,13 +14,26 @@ local function gate(key, interval_ms)
 end
 """
 
+_RATE_FUNCTION = """
+-- A fixed-window counter: 0 when this event is within `limit`, else the ms until the window ends.
+local function rate(key, limit, window_ms)
+  local n = redis.call('INCR', key)
+  if n == 1 then redis.call('PEXPIRE', key, window_ms) end
+  if n <= tonumber(limit) then return 0 end
+  return math.max(1, redis.call('PTTL', key))
+end
+"""
+
 JOIN = (
     _GATE_FUNCTION
+    + _RATE_FUNCTION
     + """
--- KEYS: meta players nicks tokens roster lobby_gate
--- ARGV: nick_key pid token player_json nickname ttl lobby_interval_ms game_key
+-- KEYS: meta players nicks tokens roster lobby_gate join_counter
+-- ARGV: nick_key pid token player_json nickname ttl lobby_interval_ms game_key join_limit join_window_ms
 -- Returns {'ok', active, lobby_gate_wait_ms} or {'err', reason}, in the machine's order. `stale_quiz`: the
--- caller decided with the quiz of another game that had this PIN (game_key differs).
+-- caller decided with the quiz of another game that had this PIN (game_key differs). The joins of one
+-- address are counted first (`rate_limited`), whatever the outcome.
+if tonumber(ARGV[9]) > 0 and rate(KEYS[7], ARGV[9], ARGV[10]) > 0 then return {'err', 'rate_limited'} end
 local meta = redis.call('HMGET', KEYS[1], 'phase', 'locked', 'game_key')
 if not meta[1] then return {'err', 'no_game'} end
 if (meta[3] or '') ~= ARGV[8] then return {'err', 'stale_quiz'} end
@@ -38,12 +51,16 @@ return {'ok', active, gate(KEYS[6], ARGV[7])}
 
 ANSWER = (
     _GATE_FUNCTION
+    + _RATE_FUNCTION
     + """
--- KEYS: meta answers(round) players count_gate
+-- KEYS: meta answers(round) players count_gate attempts_counter
 -- ARGV: round pid answer_json now ttl count_interval_ms game_key (of the quiz the answer was checked with)
+--       attempts_limit attempts_window_ms
 -- The state rules of an answer, in the machine's order (rooms/game/machine.py `_answer`): a player not
 -- kicked, the round open, once, in time. Returns {'ok', answered, active, count_gate_wait_ms} or
--- {'err', reason}. The answer's own rules (shape, choice ids) were checked by the machine before.
+-- {'err', reason}. The answer's own rules (shape, choice ids) were checked by the machine before. A
+-- player's attempts over all their sockets are counted first (`rate_limited`).
+if tonumber(ARGV[8]) > 0 and rate(KEYS[5], ARGV[8], ARGV[9]) > 0 then return {'err', 'rate_limited'} end
 local raw = redis.call('HGET', KEYS[3], ARGV[2])
 if not raw or cjson.decode(raw)['kicked'] then return {'err', 'forbidden'} end
 local meta = redis.call('HMGET', KEYS[1], 'phase', 'round', 'deadline', 'active', 'game_key')
@@ -159,4 +176,42 @@ for id = seq, math.max(1, seq - tonumber(ARGV[2]) + 1), -1 do
   end
 end
 return out
+"""
+
+# --- abuse limits (realtime/limits.py) ---------------------------------------------------------
+
+
+RATE = (
+    _RATE_FUNCTION
+    + """
+-- KEYS: counter; ARGV: limit window_ms
+return rate(KEYS[1], ARGV[1], ARGV[2])
+"""
+)
+
+ADDRESS_SOCKET_OPEN = (
+    _RATE_FUNCTION
+    + """
+-- KEYS: handshake counter, this process's sockets hash, other live workers' sockets hashes
+-- ARGV: address cap handshake_limit handshake_window_ms ttl_s (cap or limit 0: that limit is off)
+-- Returns {'ok'} having counted the socket, or {'err', 'handshakes'|'sockets', retry_after_ms}.
+if tonumber(ARGV[3]) > 0 then
+  local wait = rate(KEYS[1], ARGV[3], ARGV[4])
+  if wait > 0 then return {'err', 'handshakes', wait} end
+end
+if tonumber(ARGV[2]) > 0 then
+  local open = 0
+  for i = 2, #KEYS do open = open + tonumber(redis.call('HGET', KEYS[i], ARGV[1]) or '0') end
+  if open >= tonumber(ARGV[2]) then return {'err', 'sockets', 0} end
+end
+redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+redis.call('EXPIRE', KEYS[2], ARGV[5])
+return {'ok'}
+"""
+)
+
+ADDRESS_SOCKET_CLOSE = """
+-- KEYS: this process's sockets hash; ARGV: address
+if redis.call('HINCRBY', KEYS[1], ARGV[1], -1) <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 0
 """

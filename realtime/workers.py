@@ -23,6 +23,7 @@ from typing import Any
 from django.conf import settings
 
 from . import keys as k
+from . import limits
 from .lifecycle import draining_set, is_draining
 from .redisdb import client, sync_client
 
@@ -86,6 +87,7 @@ async def heartbeat_once(worker_id: str, url: str) -> WorkerInfo:
         ttl_ms = int(3000 * heartbeat_seconds())  # three missed beats and the entry is gone
         pipe.set(k.worker_key(worker_id), json.dumps(asdict(info)), px=ttl_ms)
         pipe.sadd(k.workers_key(), worker_id)
+        pipe.expire(k.address_sockets_key(worker_id), limits.sockets_ttl_seconds())
         await pipe.execute()
     return info
 

@@ -13,6 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from realtime.throttles import PinGuessThrottle, pin_missed
+
 from .models import Game
 from .selectors import CSV_FIELDS, game_by_pin, game_results, game_results_rows
 
@@ -37,6 +39,7 @@ class CSVRenderer(renderers.BaseRenderer):
 
 class GameResultsView(APIView):
     renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer]
+    throttle_classes = [PinGuessThrottle]
 
     @extend_schema(
         parameters=[OpenApiParameter("format", str, enum=["json", "csv"], required=False)],
@@ -55,6 +58,7 @@ class GameResultsView(APIView):
     def get(self, request: Request, pin: str) -> Response:
         game = game_by_pin(pin, host=request.user, live_first=False)
         if game is None:
+            pin_missed(request)
             raise Http404("No game with that PIN.")
         if game.status != Game.Status.FINISHED:
             return Response({"detail": "The game has not finished yet."}, status=status.HTTP_409_CONFLICT)

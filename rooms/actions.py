@@ -41,6 +41,7 @@ _JOIN_RACE_MESSAGES = {
     "game_started": "the game has already started",
     "game_locked": "the host has locked the game",
     "no_game": "no such game",
+    "rate_limited": "too many joins from your network; wait a minute and try again",
 }
 
 
@@ -51,16 +52,17 @@ def _sender(events: list[e.Event]) -> list[e.Event]:
 # --- players ---------------------------------------------------------------------------------
 
 
-async def game_join(pin: str, nickname: object) -> list[e.Event]:
+async def game_join(pin: str, nickname: object, address: str = "server") -> list[e.Event]:
     """The machine decides on the nickname in a lobby; the JOIN script re-checks the game's state (in its
-    lobby, unlocked, nickname free) as it adds the player: one Redis round trip."""
+    lobby, unlocked, nickname free) as it adds the player, and counts the joins of the client's
+    `address`: one Redis round trip."""
     try:
-        return await _join(pin, nickname)
+        return await _join(pin, nickname, address)
     except store.StaleQuiz:  # this process held the quiz of an earlier game with this PIN
-        return await _join(pin, nickname)
+        return await _join(pin, nickname, address)
 
 
-async def _join(pin: str, nickname: object) -> list[e.Event]:
+async def _join(pin: str, nickname: object, address: str) -> list[e.Event]:
     game_key, quiz = await store.quiz_entry(pin)
     cmd = c.Join(player_id=secrets.token_hex(6), nickname=nickname, token=secrets.token_urlsafe(24))  # type: ignore[arg-type]
     t = step(GameState(pin=pin, total_rounds=quiz.total_rounds), cmd, now_ms(), quiz)
@@ -68,7 +70,7 @@ async def _join(pin: str, nickname: object) -> list[e.Event]:
         return t.events
     player = t.state.players[cmd.player_id]
     status, detail, lobby_gate_wait_ms = await store.join_commit(
-        pin, player, player.nickname.casefold(), LOBBY_INTERVAL_MS, game_key
+        pin, player, player.nickname.casefold(), LOBBY_INTERVAL_MS, game_key, address
     )
     if status != "ok":
         return [e.Refused(str(detail), _JOIN_RACE_MESSAGES.get(str(detail), "cannot join"))]
@@ -116,6 +118,8 @@ async def _answer(pin: str, player_id: str, round_no: int, fields: dict, now: in
         metrics.ANSWERS.labels("refused").inc()
         if stored == "forbidden":
             return [e.Refused("forbidden", "not a player of this game")]
+        if stored == "rate_limited":
+            return [e.Refused("rate_limited", "too many answers; slow down")]
         return [e.AnswerAcked(round_no, False, stored)]
     metrics.ANSWERS.labels("accepted").inc()
     await _answer_count_changed(pin, round_no, stored)

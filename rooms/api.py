@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from quizzes.models import Quiz
 from realtime.gateway import gateway_choice
+from realtime.throttles import GameCreateThrottle, PinGuessThrottle, pin_missed
 from results.selectors import game_by_pin
 
 from . import selectors, services
@@ -54,6 +55,8 @@ def _urls(request: Request, pin: str) -> dict[str, str]:
 
 
 class GameCreateView(APIView):
+    throttle_classes = [GameCreateThrottle]
+
     @extend_schema(request=GameCreateInput, responses={201: GameCreated}, summary="Start a game from a quiz")
     def post(self, request: Request) -> Response:
         data = GameCreateInput(data=request.data)
@@ -69,11 +72,13 @@ class GameCreateView(APIView):
 class GameDetailView(APIView):
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []
+    throttle_classes = [PinGuessThrottle]
 
     @extend_schema(responses={200: GamePublic}, summary="Look up a game by PIN")
     def get(self, request: Request, pin: str) -> Response:
         game = game_by_pin(pin)
         if game is None:
+            pin_missed(request)
             return Response({"detail": "No game with that PIN."}, status=status.HTTP_404_NOT_FOUND)
         return Response(selectors.game_public(game))
 
@@ -81,6 +86,7 @@ class GameDetailView(APIView):
 class GatewayView(APIView):
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []
+    throttle_classes = [PinGuessThrottle]
 
     @extend_schema(
         parameters=[OpenApiParameter("pin", str, required=True)],
@@ -98,5 +104,6 @@ class GatewayView(APIView):
             request.query_params.get("pin", ""), f"{ws}://{request.get_host()}"
         )
         if choice is None:
+            pin_missed(request)
             return Response({"detail": "No game with that PIN."}, status=status.HTTP_404_NOT_FOUND)
         return Response(choice)

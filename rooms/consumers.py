@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from realtime import limits
 from realtime.broadcast import game_group
 from realtime.consumers import FrameConsumer
-from realtime.frames import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, CLOSE_UNKNOWN_PIN
+from realtime.frames import CLOSE_FORBIDDEN, CLOSE_TOO_MANY, CLOSE_UNAUTHENTICATED, CLOSE_UNKNOWN_PIN
 from results.permissions import may_host
 
 from . import actions, snapshots, store
@@ -32,11 +33,14 @@ class PlayConsumer(GameConsumer):
     admitted_types = frozenset({"join", "resume"})
 
     async def connect(self) -> None:
+        if limits.pin_guesses_blocked(self.address):
+            return await self.error("rate_limited", "too many wrong PINs; try again later", CLOSE_TOO_MANY)
         if not await store.game_live(self.pin):
+            await limits.pin_miss(self.address)
             await self.error("not_found", "no game with that PIN", CLOSE_UNKNOWN_PIN)
 
     async def on_join(self, frame: dict[str, Any]) -> None:
-        await self._identify(actions.game_join(self.pin, frame.get("nickname")))
+        await self._identify(actions.game_join(self.pin, frame.get("nickname"), self.address))
 
     async def on_resume(self, frame: dict[str, Any]) -> None:
         await self._identify(actions.game_resume(self.pin, frame.get("token")))

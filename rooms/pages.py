@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from quizzes.models import Quiz
+from realtime import limits
 from results.models import Game
 from results.permissions import host_required
 from results.selectors import game_by_pin
@@ -163,7 +164,14 @@ def join(request: HttpRequest) -> HttpResponse:
 
 
 def play(request: HttpRequest, pin: str) -> HttpResponse:
+    address = limits.request_address(request.META)
+    if wait_ms := limits.pin_guesses_blocked(address):
+        response = HttpResponse(_("Too many wrong PINs. Try again in a minute."), status=429)
+        response["Retry-After"] = str(max(1, wait_ms // 1000))
+        return response
     game = game_by_pin(pin) if PIN_RE.match(pin) else None
+    if game is None:
+        limits.pin_miss_sync(address)
     context = {
         "pin": pin,
         "game": game,

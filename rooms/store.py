@@ -17,7 +17,7 @@ import orjson
 from django.conf import settings
 
 from realtime import keys as k
-from realtime import scripts
+from realtime import limits, scripts
 from realtime.redisdb import client, run_script, sync_client
 
 from .game import events as e
@@ -340,11 +340,13 @@ async def answers_all(pin: str, total_rounds: int) -> dict[int, tuple[dict[str, 
 
 
 async def join_commit(
-    pin: str, player: Player, nickname_key: str, lobby_interval_ms: int, game_key: str
+    pin: str, player: Player, nickname_key: str, lobby_interval_ms: int, game_key: str, address: str
 ) -> tuple[str, Any, int]:
     """('ok', active, lobby_gate_wait_ms) or ('err', reason, 0): the JOIN script checks the game is in its
-    lobby, unlocked, and the nickname free, then adds the player and tries the `lobby` gate.
+    lobby, unlocked, and the nickname free, then adds the player and tries the `lobby` gate; the joins of
+    `address` are counted first (`rate_limited`).
     Raises StaleQuiz when `game_key` (of the quiz the caller decided with) is not the game's."""
+    joins = limits.rate("join")
     keys = [
         k.meta_key(pin),
         k.players_key(pin),
@@ -352,6 +354,7 @@ async def join_commit(
         k.tokens_key(pin),
         k.roster_key(pin),
         k.gate_key(pin, "lobby"),
+        limits.game_limit_key(pin, "join", address, joins),
     ]
     args = [
         nickname_key,
@@ -362,6 +365,8 @@ async def join_commit(
         ttl(),
         lobby_interval_ms,
         game_key,
+        joins.limit,
+        joins.window_ms,
     ]
     reply = await run_script(scripts.JOIN, keys, args)
     _stale_quiz_check(pin, reply)
@@ -381,13 +386,16 @@ async def answer_commit(
     pin: str, answer: Answer, count_interval_ms: int, game_key: str
 ) -> AnswerStored | str:
     """Stores the answer once, if the player may answer this round now; else the reason it may not:
-    forbidden, not_open, duplicate or late. One script: also counts, and tries the `answers` gate.
-    Raises StaleQuiz when `game_key` (of the quiz the answer was checked with) is not the game's."""
+    rate_limited, forbidden, not_open, duplicate or late. One script: also counts, and tries the
+    `answers` gate. Raises StaleQuiz when `game_key` (of the quiz the answer was checked with) is not the
+    game's."""
+    attempts = limits.rate("answer")
     keys = [
         k.meta_key(pin),
         k.answers_key(pin, answer.round),
         k.players_key(pin),
         k.gate_key(pin, "answers"),
+        limits.game_limit_key(pin, "answer", answer.player_id, attempts),
     ]
     args = [
         answer.round,
@@ -397,6 +405,8 @@ async def answer_commit(
         ttl(),
         count_interval_ms,
         game_key,
+        attempts.limit,
+        attempts.window_ms,
     ]
     reply = await run_script(scripts.ANSWER, keys, args)
     _stale_quiz_check(pin, reply)

@@ -121,6 +121,24 @@ WS_MAX_CONNECTIONS = env.int("QUIZZONE_WS_MAX_CONNECTIONS", default=9000)
 WS_ADMIT_CONCURRENCY = env.int("QUIZZONE_WS_ADMIT_CONCURRENCY", default=32)
 WS_ADMIT_QUEUE = env.int("QUIZZONE_WS_ADMIT_QUEUE", default=5000)
 WS_BUSY_RETRY_MS = env.int("QUIZZONE_WS_BUSY_RETRY_MS", default=2000)
+# --- Abuse limits (realtime/limits.py, docs/security.md), shared by every worker through Redis.
+# Proxies whose X-Forwarded-For names the client (HAProxy on the same machine by default).
+TRUSTED_PROXIES = env.list("QUIZZONE_TRUSTED_PROXIES", default=["127.0.0.1/32", "::1/128"])
+# Open WebSockets per client address over all workers (0: no cap). A school behind one NAT address
+# opens two per pupil (game and chat).
+WS_SOCKETS_PER_ADDRESS = env.int("QUIZZONE_WS_SOCKETS_PER_ADDRESS", default=400)
+# "count/period" (period s, min or h, optionally with a number: 10s); "0/s" turns a limit off.
+QUIZZONE_RATES = {
+    name: env(f"QUIZZONE_RATE_{name.upper()}", default=default)
+    for name, default in {
+        "ws_handshake": "30/s",  # WebSocket handshakes per address
+        "join": "120/min",  # `join` frames per address
+        "answer": "10/10s",  # answer attempts per player, over all their sockets
+        "token": "10/min",  # POST /api/auth/token/ per address
+        "game_create": "30/min",  # POST /api/games/ per user
+        "pin_miss": "20/min",  # lookups of a PIN that is no game, per address, before every lookup is refused
+    }.items()
+}
 # Broadcast frames queued for a socket whose client does not read, before it is given up on.
 WS_OUTBOX_FRAMES = env.int("QUIZZONE_WS_OUTBOX_FRAMES", default=256)
 # /ops/status reports "web" missing when fewer workers than this are registered (0: do not check).

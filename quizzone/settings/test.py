@@ -24,3 +24,19 @@ else:
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": f"test_{DATABASES['default']['NAME']}_{REDIS_PREFIX}"  # noqa: F405
     }
+
+# The suite opens many sockets from 127.0.0.1 at once; tests of the limits start servers with their own.
+TEST_RATES = {
+    "ws_handshake": "1000/s",
+    "join": "5000/min",
+    "pin_miss": "1000/min",
+    "token": "1000/min",
+    "game_create": "1000/min",
+}
+WS_SOCKETS_PER_ADDRESS = int(os.environ.get("QUIZZONE_WS_SOCKETS_PER_ADDRESS", "5000"))
+QUIZZONE_RATES = {  # noqa: F405
+    **QUIZZONE_RATES,  # noqa: F405
+    **{
+        name: os.environ.get(f"QUIZZONE_RATE_{name.upper()}", default) for name, default in TEST_RATES.items()
+    },
+}
