@@ -166,9 +166,10 @@ def daphne_start(name: str, log_dir: Path, **env: str) -> tuple[Proc, int]:
 
 
 def serve_start(
-    name: str, log_dir: Path, drain_grace: float = 1.0, heartbeat_seconds: float = 2.0
+    name: str, log_dir: Path, drain_grace: float = 1.0, heartbeat_seconds: float = 2.0, **env: str
 ) -> tuple[Proc, int]:
-    """A worker as production runs it: daphne with registration, heartbeat and drain (realtime.serve)."""
+    """A worker as production runs it: daphne with registration, heartbeat and drain (realtime.serve).
+    `env` overrides the child's environment (e.g. production settings)."""
     port = free_port()
     args = [
         sys.executable,
@@ -185,7 +186,7 @@ def serve_start(
         "--heartbeat-seconds",
         str(heartbeat_seconds),
     ]
-    proc = Proc(name, args, child_env(), log_dir)
+    proc = Proc(name, args, child_env(**env), log_dir)
     with stopped_on_error(proc):
         wait_for_port(port, proc)
     return proc, port
