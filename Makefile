@@ -22,9 +22,10 @@ redis:
 migrate: venv
 	$(PY) manage.py migrate --noinput
 
-# Production only (hashed, compressed copies into STATIC_ROOT, QUIZZONE_STATIC_ROOT): once per release and
-# machine, before its workers restart. `make run` and the tests serve static/ as it is.
-collectstatic: venv
+# Production only (hashed, compressed copies into STATIC_ROOT, QUIZZONE_STATIC_ROOT), with the production
+# environment set: once per release and machine, before its workers restart. No `venv` prerequisite: it would
+# install the dev tools. `make run` and the tests serve static/ as it is.
+collectstatic:
 	$(PY) manage.py collectstatic --noinput
 
 demo: migrate
