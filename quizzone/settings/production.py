@@ -72,7 +72,7 @@ SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 
 # --- Static files: `manage.py collectstatic --noinput` into STATIC_ROOT at each release (make collectstatic);
-# whitenoise serves them with hashed names, cached for a year, gzip when asked, and nothing unhashed.
+# whitenoise serves them with hashed names, cached for ever (immutable), gzip when asked, nothing unhashed.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "quizzone.storage.HashedStaticStorage"},
