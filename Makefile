@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint venv redis chromium haproxy migrate demo cluster bench screenshots clean
+.PHONY: run test lint venv redis chromium haproxy migrate collectstatic demo cluster bench screenshots clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ redis:
 
 migrate: venv
 	$(PY) manage.py migrate --noinput
+
+# Production only (hashed, compressed copies into STATIC_ROOT, QUIZZONE_STATIC_ROOT), with the production
+# environment set: once per release and machine, before its workers restart. No `venv` prerequisite: it would
+# install the dev tools. `make run` and the tests serve static/ as it is.
+collectstatic:
+	$(PY) manage.py collectstatic --noinput
 
 demo: migrate
 	$(PY) manage.py demo_setup

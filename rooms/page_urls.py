@@ -1,11 +1,8 @@
 """Browser pages (host console, player pages), included at the site root."""
 
-from django.conf import settings
-from django.urls import path, re_path
+from django.urls import path
 
 from . import pages
-
-STATIC_PREFIX = settings.STATIC_URL.strip("/")
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -16,5 +13,4 @@ urlpatterns = [
     path("join/", pages.join, name="join"),
     path("join/<str:pin>/qr.svg", pages.join_qr, name="join-qr"),
     path("play/<str:pin>/", pages.play, name="play"),
-    re_path(rf"^{STATIC_PREFIX}/(?P<path>.+)$", pages.static_file, name="static-file"),
 ]

@@ -10,7 +10,6 @@ import re
 from typing import Any
 
 from django.contrib.auth import views as auth_views
-from django.contrib.staticfiles import views as staticfiles_views
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -179,8 +178,3 @@ def play(request: HttpRequest, pin: str) -> HttpResponse:
         "js_strings": _js_strings(),
     }
     return render(request, "pages/play.html", context, status=200 if game else 404)
-
-
-def static_file(request: HttpRequest, path: str) -> HttpResponse:
-    """Serves static/ and app static files through the finders, so plain daphne needs no extra server."""
-    return staticfiles_views.serve(request, path, insecure=True)

@@ -168,7 +168,8 @@ def daphne_start(name: str, log_dir: Path, **env: str) -> tuple[Proc, int]:
 def serve_start(
     name: str, log_dir: Path, drain_grace: float = 1.0, heartbeat_seconds: float = 2.0, **env: str
 ) -> tuple[Proc, int]:
-    """A worker as production runs it: daphne with registration, heartbeat and drain (realtime.serve)."""
+    """A worker as production runs it: daphne with registration, heartbeat and drain (realtime.serve).
+    `env` overrides the child's environment (e.g. production settings)."""
     port = free_port()
     args = [
         sys.executable,

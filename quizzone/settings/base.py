@@ -35,6 +35,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # static files (settings per environment: finders in local/test, hashed and compressed in production)
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -82,7 +84,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("QUIZZONE_STATIC_ROOT", default=BASE_DIR / "staticfiles")  # `manage.py collectstatic`
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("QUIZZONE_MEDIA_ROOT", default=BASE_DIR / "media")
 

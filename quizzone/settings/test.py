@@ -15,6 +15,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Static files come from the finders (whitenoise), in the test client and in the servers tests start alike;
+# nothing is collected (tests/test_production.py collects into a directory of its own).
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
 
 # Subprocesses started by tests (daphne, celery) must see the test database, so SQLite uses a file.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
