@@ -106,12 +106,12 @@ class Lane:
 
     def open(self) -> Lane:
         headers = {"Authorization": f"Token {self.token}"} if self.token else {}
-        self.ws = connect(
+        self.ws = connect(  # entered by hand: closed in close(), or by the server
             f"ws://127.0.0.1:{self.port}{self.path}",
             origin="http://127.0.0.1",  # type: ignore[arg-type]
             additional_headers=headers,
             max_size=2**22,
-        )
+        ).__enter__()
         self.hello(self)
         return self
 
