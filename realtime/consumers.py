@@ -7,13 +7,13 @@ them to `deliver` directly.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Coroutine, Mapping
 from functools import partial
 from typing import Any, ClassVar
 
+import orjson
 from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -148,8 +148,10 @@ class FrameConsumer(AsyncWebsocketConsumer):
         if len(text_data) > settings.WS_MAX_MESSAGE_BYTES:
             return await self.error("too_large", "frame over 64 KiB")
         try:
-            frame = json.loads(text_data)
-        except ValueError:
+            # orjson, not json: it refuses what could not be sent back (lone surrogates, NaN, nesting past
+            # 1024) and reads integers past 64 bits as floats, where json would raise RecursionError deep down
+            frame = orjson.loads(text_data)
+        except orjson.JSONDecodeError:
             return await self.error("bad_json", "frame is not valid JSON")
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             return await self.error("invalid", "a frame is a JSON object with a string 'type'")
@@ -200,7 +202,10 @@ class FrameConsumer(AsyncWebsocketConsumer):
             await self.send_reconnect("busy", retry_hint_ms())
 
     async def on_ping(self, frame: dict[str, Any]) -> None:
-        await self.send_frame(frames.pong(frame.get("client_time"), now_ms()))
+        client_time = frame.get("client_time")
+        if isinstance(client_time, list | dict):  # it is echoed: a scalar only (orjson nests 254 deep)
+            return await self.error("invalid", "client_time must be a number")
+        await self.send_frame(frames.pong(client_time, now_ms()))
 
     # --- frames out -----------------------------------------------------------------------------
 

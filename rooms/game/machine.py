@@ -176,7 +176,7 @@ def answer_problem(q: QuestionSpec, fields: dict[str, Any]) -> str | None:
             return f"text must be 1 to {TEXT_ANSWER_MAX} characters"
     elif q.kind == SLIDER:
         value = fields.get("value")
-        if type(value) not in (int, float) or not math.isfinite(value):
+        if type(value) not in (int, float) or (type(value) is float and not math.isfinite(value)):
             return "value must be a number"
         if not q.min <= value <= q.max:  # type: ignore[operator]
             return "value must lie inside [min, max]"
