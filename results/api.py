@@ -33,7 +33,8 @@ class CSVRenderer(renderers.BaseRenderer):
             writer.writeheader()
             writer.writerows(data["rows"])
         else:
-            out.write(f"error\n{data}\n")
+            detail = data.get("detail", data) if isinstance(data, dict) else data
+            csv.writer(out).writerows([["error"], [str(detail)]])
         return out.getvalue().encode()
 
 

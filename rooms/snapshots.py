@@ -22,7 +22,7 @@ ROOM_FRAMES_BY_PHASE = {REVEAL: ("reveal",), LEADERBOARD: ("reveal", "leaderboar
 async def with_replay(pin: str, loaded: store.Loaded, welcome: e.Welcome) -> e.Welcome:
     """A resumed player's `welcome`, with what the room last saw and the player's own last frame."""
     state = loaded.state
-    game = {**welcome.game, **await room_replay(pin, state.phase)}
+    game = {**welcome.game, **await room_replay(pin, state.phase, state.round)}
     player = state.players[welcome.player_id]
     if state.phase in (REVEAL, LEADERBOARD):
         row = await store.result_row(pin, state.round, player.id)
@@ -36,20 +36,26 @@ async def with_replay(pin: str, loaded: store.Loaded, welcome: e.Welcome) -> e.W
     return replace(welcome, game=game)
 
 
-async def room_replay(pin: str, phase: str) -> dict[str, Any]:
-    """The room frames a (re)connecting client needs to draw the current screen."""
+async def room_replay(pin: str, phase: str, round_no: int) -> dict[str, Any]:
+    """The room frames a (re)connecting client needs to draw the current screen. A frame of an earlier
+    round is left out: between a round's close and its `reveal` being kept, the kept one is the last
+    round's (the client gets this round's from the broadcast it is already subscribed to)."""
     wanted = ROOM_FRAMES_BY_PHASE.get(phase, ())
     if not wanted:
         return {}
     kept = await store.frames_get(pin)
-    return {name: json.loads(kept[name]) for name in wanted if name in kept}
+    replay = {name: json.loads(kept[name]) for name in wanted if name in kept}
+    return {name: frame for name, frame in replay.items() if frame.get("round", round_no) == round_no}
 
 
 async def host_snapshot(pin: str) -> frames.HostWelcomeFrame:
     """The host's `host_welcome`: counts and the first page of the roster, never the whole room."""
     loaded = await store.load_full(pin)
     quiz = await store.quiz_cached(pin)
-    game = {**snapshot(loaded.state, quiz, None), **await room_replay(pin, loaded.state.phase)}
+    game = {
+        **snapshot(loaded.state, quiz, None),
+        **await room_replay(pin, loaded.state.phase, loaded.state.round),
+    }
     players = sorted(loaded.state.players.values(), key=lambda p: (p.joined_at, p.id))
     return frames.host_welcome(
         game,
