@@ -71,6 +71,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     server.add_argument("--database-url", default=None, help="instead of a throwaway SQLite file")
     server.add_argument(
+        "--limits",
+        action="store_true",
+        help="keep the per-address limits counting (sized so one address can play every device)",
+    )
+    server.add_argument(
         "--url", default=None, help="drive an already-running server at this http://127.0.0.1:PORT"
     )
     server.add_argument("--username", default="demo", help="host user for --url")
@@ -119,6 +124,16 @@ def run_config(args: argparse.Namespace) -> RunConfig:
     )
 
 
+def limits_env(args: argparse.Namespace) -> dict[str, str]:
+    """Every per-address limit on, each above what this one address offers, to measure their cost."""
+    players = args.players * max(1, getattr(args, "games", 1))
+    return {
+        "QUIZZONE_WS_SOCKETS_PER_ADDRESS": str(players * 2 + 100),
+        "QUIZZONE_RATE_WS_HANDSHAKE": f"{players + 100}/s",
+        "QUIZZONE_RATE_JOIN": f"{players + 100}/min",
+    }
+
+
 def targets_to_run(args: argparse.Namespace, log_dir: Path) -> list[Target]:
     if args.url:
         return [ExternalTarget(args.url, args.username, args.password, args.server_pid, args.redis_url)]
@@ -133,6 +148,7 @@ def targets_to_run(args: argparse.Namespace, log_dir: Path) -> list[Target]:
                     lb=args.lb,
                     own_redis=args.own_redis,
                     database_url=args.database_url,
+                    extra_env=limits_env(args) if args.limits else None,
                 )
             )
         else:
