@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
@@ -101,7 +102,9 @@ def _js_strings() -> dict[str, str]:
 
 
 def _join_url(request: HttpRequest, pin: str) -> str:
-    return request.build_absolute_uri(reverse("join")) + f"?pin={pin}"
+    """The address phones reach (settings.PUBLIC_URL: classroom mode), else the one this browser used."""
+    base = settings.PUBLIC_URL or f"{request.scheme}://{request.get_host()}"
+    return f"{base}{reverse('join')}?pin={pin}"
 
 
 def home(request: HttpRequest) -> HttpResponse:
