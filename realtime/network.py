@@ -26,6 +26,14 @@ def is_wildcard(host: str) -> bool:
     return host.strip() in WILDCARDS
 
 
+def is_loopback(host: str) -> bool:
+    """Whether `host` names this machine only (127.0.0.1, ::1, localhost)."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host.lower() == "localhost" or host.lower().endswith(".localhost")
+
+
 def reachable(address: str) -> bool:
     """An IPv4 address another device could connect to (not loopback, link-local or unspecified)."""
     try:
@@ -101,11 +109,7 @@ def site_url(host: str, port: int, public_url: str = "", lan: str | None = None)
     if is_wildcard(host):
         address = lan if lan is not None else lan_address()
         return f"http://{address}:{port}" if address else ""
-    try:
-        loopback = ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        loopback = host == "localhost"
-    return "" if loopback else f"http://{host}:{port}"
+    return "" if is_loopback(host) else f"http://{host}:{port}"
 
 
 def admitted(public_url: str, hosts: list[str], origins: list[str]) -> tuple[list[str], list[str]]:

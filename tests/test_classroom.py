@@ -20,6 +20,7 @@ from websockets.exceptions import InvalidStatus
 from deploy import supervisor
 from realtime import network
 from realtime.gateway import fallback_base
+from results.models import Game
 from rooms.pages import _join_url
 from rooms.qr import qr_svg, qr_svg_document
 from tests.factories import host_make, quiz_every_kind
@@ -116,6 +117,20 @@ def test_without_a_public_url_the_browsers_address_is_used() -> None:
     assert fallback_base(True, "quiz.example") == "wss://quiz.example"
 
 
+@pytest.mark.django_db
+def test_the_console_tells_the_teacher_when_phones_cannot_open_the_join_link() -> None:
+    host = host_make("teacher", "pw-teacher-1")
+    pin = Game.objects.create(pin="234567", quiz=quiz_every_kind(host), host=host).pin
+    teacher = Client(HTTP_HOST="127.0.0.1:8000")
+    teacher.force_login(host)
+    html = teacher.get(f"/host/{pin}/").content.decode()
+    assert 'id="join-local"' in html and "make classroom" in html
+    korean = teacher.get(f"/host/{pin}/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert "같은 Wi-Fi의 휴대폰으로 참가하려면" in korean
+    with override_settings(PUBLIC_URL="http://192.168.1.20:8000"):
+        assert 'id="join-local"' not in teacher.get(f"/host/{pin}/").content.decode()
+
+
 # --- a real worker on every interface ------------------------------------------------------------
 
 
@@ -180,6 +195,7 @@ def test_phones_get_the_public_url_from_a_server_on_every_interface(
     html = page.decode()
     assert f'href="{join_url}" class="join-url">{join_url}</a>' in html
     assert qr_svg(join_url, f"Join game {pin}") in html
+    assert 'id="join-local"' not in html  # no "only this computer" note
     status, svg = http(f"http://127.0.0.1:{port}/join/{pin}/qr.svg")
     assert status == 200 and svg == qr_svg_document(join_url, f"Join game {pin}")
 
