@@ -4,9 +4,11 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# 127.0.0.1: this machine only. 0.0.0.0 (`make classroom`): phones on the local network too (README "Classroom").
+HOST ?= 127.0.0.1
 export PORT
 
-.PHONY: run test lint venv redis chromium haproxy migrate collectstatic demo cluster bench screenshots clean
+.PHONY: run classroom test lint venv redis chromium haproxy migrate collectstatic demo cluster bench screenshots clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,10 +36,14 @@ demo: migrate
 # One worker, one Celery worker and one beat under supervisord in the foreground (restarted when they die).
 run: venv redis demo
 	@mkdir -p .run
-	@$(PY) deploy/supervisor.py --name run --web $(PORT) > .run/supervisord-run.conf
+	@$(PY) deploy/supervisor.py --name run --host $(HOST) --web $(PORT) > .run/supervisord-run.conf
 	@echo "QuizZone at http://127.0.0.1:$(PORT)/  (admin: /admin/, API docs: /api/docs/)  Ctrl-C stops it."
 	@echo "  status: $(VENV)/bin/supervisorctl -c .run/supervisord-run.conf status"
 	exec $(VENV)/bin/supervisord -n -c .run/supervisord-run.conf
+
+# `make run` for a classroom: phones on the same network join at this machine's LAN address (or QUIZZONE_PUBLIC_URL).
+classroom:
+	@$(MAKE) --no-print-directory run HOST=0.0.0.0
 
 chromium:
 	@scripts/ensure-chromium.sh
@@ -49,7 +55,7 @@ screenshots: venv redis chromium
 	$(PY) scripts/screenshots.py
 
 cluster: venv redis haproxy demo
-	@WORKERS=$(or $(WORKERS),2) scripts/cluster.sh
+	@HOST=$(HOST) WORKERS=$(or $(WORKERS),2) scripts/cluster.sh
 
 test: venv redis chromium haproxy
 	@DATABASE_URL="$$(scripts/test-database-url.sh)"; export DATABASE_URL; \

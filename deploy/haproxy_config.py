@@ -51,8 +51,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--bind", default="127.0.0.1", help="0.0.0.0: the local network too (classroom)")
     opts = parser.parse_args()
-    print(render(opts.port, [opts.port + i for i in range(1, opts.workers + 1)]))
+    print(render(opts.port, [opts.port + i for i in range(1, opts.workers + 1)], opts.bind))
 
 
 if __name__ == "__main__":

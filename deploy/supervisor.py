@@ -7,16 +7,25 @@
 Every program is restarted when it dies (a quick failure backs off 1 s, 2 s, 3 s … before giving up after
 `startretries`). SIGTERM makes a worker drain (grace, `reconnect`, close 4012): `stopwaitsecs` allows for it.
 Children inherit supervisord's environment (DJANGO_SETTINGS_MODULE, REDIS_URL, DATABASE_URL, …).
+
+`--host 0.0.0.0` serves the local network (classroom mode, `make classroom`): the workers are told the site's
+public URL (QUIZZONE_PUBLIC_URL, else this machine's LAN address), which join links, QR codes and the gateway
+hand to phones, and each worker registers an address phones can reach.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: deploy/ is on the path, the project is not
+
+from realtime import network  # noqa: E402
+
 BIN = Path(sys.executable).parent
 WORKER_MODULE = "realtime.serve"
 
@@ -60,6 +69,15 @@ stdout_logfile_maxbytes=0
 """
 
 
+def worker_url(host: str, port: int, site_url: str, behind_proxy: bool, lan: str | None) -> str:
+    """What a worker registers for the gateway. Alone, it is the site (the public URL when there is one);
+    behind HAProxy, phones reach each worker directly (its port on the LAN address, serving the network)."""
+    if site_url and not behind_proxy:
+        return network.ws_url(site_url)
+    reach = (lan or "127.0.0.1") if network.is_wildcard(host) else host
+    return f"ws://{reach}:{port}"
+
+
 def render(
     name: str,
     web_ports: list[int],
@@ -67,10 +85,15 @@ def render(
     haproxy_config: Path | None = None,
     host: str = "127.0.0.1",
     logs: Path | None = None,
+    site_url: str = "",
+    lan: str | None = None,
 ) -> str:
+    """`site_url`: where phones open the site (network.site_url), the workers' QUIZZONE_PUBLIC_URL."""
     run_dir = run_dir.resolve()
 
-    def program(program: str, command: str, priority: int, startsecs: int = 2, stopwaitsecs: int = 10) -> str:
+    def program(
+        program: str, command: str, priority: int, startsecs: int = 2, stopwaitsecs: int = 10, env: str = ""
+    ) -> str:
         logfile = logs.resolve() / f"{program}.log" if logs else "/dev/stdout"
         return PROGRAM.format(
             program=program,
@@ -80,7 +103,7 @@ def render(
             startsecs=startsecs,
             stopwaitsecs=stopwaitsecs,
             logfile=logfile,
-        )
+        ) + (f"environment={env}\n" if env else "")
 
     celery = f"{BIN / 'celery'} -A quizzone"
     parts = [
@@ -91,14 +114,16 @@ def render(
         program("beat", f"{celery} beat -l warning -s {run_dir / 'celerybeat-schedule'}", 20),
     ]
     webs = []
+    env = f'QUIZZONE_PUBLIC_URL="{site_url}"' if site_url else ""
     for port in web_ports:
         webs.append(f"web-{port}")
+        url = worker_url(host, port, site_url, haproxy_config is not None, lan)
         command = (
             f"{sys.executable} -m {WORKER_MODULE} --host {host} --port {port}"
-            f" --worker-id web-{port} --public-url ws://{host}:{port}"
+            f" --worker-id web-{port} --public-url {url}"
         )
         # A worker drains on SIGTERM: grace (1 s) + clients' reconnect spread + up to 5 s to close sockets.
-        parts.append(program(f"web-{port}", command, 30, stopwaitsecs=20))
+        parts.append(program(f"web-{port}", command, 30, stopwaitsecs=20, env=env))
     # The workers stop together (drain in parallel): `supervisorctl restart web:web-8001` rolls one.
     parts.append(f"\n[group:web]\nprograms={','.join(webs)}\npriority=30\n")
     if haproxy_config:
@@ -111,12 +136,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--name", default="run", help="names the pid file and control socket in --run-dir")
     parser.add_argument("--web", type=int, action="append", required=True, help="a worker's port (repeat)")
-    parser.add_argument("--host", default="127.0.0.1", help="interface the workers listen on")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="interface the workers listen on (0.0.0.0: the local network too)"
+    )
+    parser.add_argument(
+        "--site-port", type=int, help="the port phones open the site at (default: the first --web; HAProxy's)"
+    )
     parser.add_argument("--haproxy", type=Path, help="also run HAProxy with this configuration")
     parser.add_argument("--run-dir", type=Path, default=ROOT / ".run", help="pid file, socket, beat schedule")
     parser.add_argument("--logs", type=Path, help="a log per program here, not stdout")
     opts = parser.parse_args()
-    print(render(opts.name, opts.web, opts.run_dir, opts.haproxy, opts.host, opts.logs), end="")
+    lan = network.lan_address() if network.is_wildcard(opts.host) else None
+    site_port = opts.site_port or opts.web[0]
+    site = network.site_url(opts.host, site_port, os.environ.get("QUIZZONE_PUBLIC_URL", ""), lan or "")
+    if site:
+        print(f"Phones join at {site}/  (join links, QR codes and the gateway use it)", file=sys.stderr)
+    elif network.is_wildcard(opts.host):
+        print(
+            "Serving the network, but no LAN address found: join links and QR codes will name the address the"
+            f" host's browser uses. Set QUIZZONE_PUBLIC_URL=http://<this machine's address>:{site_port}",
+            file=sys.stderr,
+        )
+    print(render(opts.name, opts.web, opts.run_dir, opts.haproxy, opts.host, opts.logs, site, lan), end="")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from realtime import health
 
-from . import media
+from . import apidocs, media
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -14,7 +14,8 @@ urlpatterns = [
     path("api/", include("rooms.urls")),
     path("api/", include("results.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/docs/", apidocs.SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", apidocs.RedocView.as_view(url_name="schema"), name="redoc"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("ops/status", health.ops_status, name="ops-status"),

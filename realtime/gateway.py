@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 
-from . import keys, limits
+from . import keys, limits, network
 from .frames import encode
 from .redisdb import client
 from .workers import worker_pick, workers_live_cached
@@ -35,6 +35,14 @@ async def gateway_choice(pin: str, fallback_base_url: str) -> dict[str, str] | N
     return {"url": f"{chosen.url}/ws/play/{pin}/", "worker": chosen.id}
 
 
+def fallback_base(secure: bool, host: str) -> str:
+    """ws(s)://… of this worker when none is registered: the public URL phones reach (classroom mode), else
+    the host the request named."""
+    if settings.PUBLIC_URL:
+        return network.ws_url(settings.PUBLIC_URL)
+    return f"{'wss' if secure else 'ws'}://{host}"
+
+
 class GatewayFirst:
     """ASGI: answers the gateway's GETs itself and passes every other request to the application."""
 
@@ -51,8 +59,7 @@ class GatewayFirst:
         if wait_ms := limits.pin_guesses_blocked(address):
             return await _respond(send, 429, {"detail": "Too many wrong PINs."}, wait_ms)
         pin = parse_qs(scope.get("query_string", b"").decode()).get("pin", [""])[0]
-        ws = "wss" if scope.get("scheme") == "https" else "ws"
-        choice = await gateway_choice(pin, f"{ws}://{host}")
+        choice = await gateway_choice(pin, fallback_base(scope.get("scheme") == "https", host))
         if choice is None:
             await limits.pin_miss(address)
             return await _respond(send, 404, {"detail": "No game with that PIN."})

@@ -3,6 +3,9 @@
     python -m realtime.serve --port 8001 [--host 127.0.0.1] [--worker-id w1] [--public-url ws://…]
                              [--server uvicorn|daphne]
 
+Serving every interface (--host 0.0.0.0, classroom mode) with QUIZZONE_PUBLIC_URL unset, the worker takes this
+machine's LAN address as the site's public URL (join links, QR codes, the gateway: realtime/network.py).
+
 The server is uvicorn (uvloop, httptools, websockets) unless `--server daphne` or QUIZZONE_SERVER says
 otherwise; the application is the same (settings.ASGI_APPLICATION). See docs/decisions/0006-uvicorn.md.
 Neither server's own SIGTERM handling drains (daphne cancels every consumer at once, django/daphne#177;
@@ -36,6 +39,25 @@ def open_files_raise() -> int:
     return hard
 
 
+def worker_url(host: str, port: int) -> str:
+    """The WebSocket URL this worker registers, and the site URL the settings read (QUIZZONE_PUBLIC_URL):
+    phones must reach both, so serving every interface means the LAN address, not 0.0.0.0."""
+    from realtime import network
+
+    site = network.site_url(host, port, os.environ.get("QUIZZONE_PUBLIC_URL", ""))
+    if site:
+        os.environ["QUIZZONE_PUBLIC_URL"] = site  # before Django reads its settings
+        return network.ws_url(site)
+    if network.is_wildcard(host):
+        log.warning(
+            "serving every interface, but no LAN address found: join links and QR codes name the address"
+            " the host's browser used; set QUIZZONE_PUBLIC_URL=http://<this machine's address>:%s",
+            port,
+        )
+        return f"ws://127.0.0.1:{port}"
+    return f"ws://{host}:{port}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
@@ -43,8 +65,9 @@ def main() -> None:
     parser.add_argument("--worker-id", default=os.environ.get("QUIZZONE_WORKER_ID", ""))
     parser.add_argument(
         "--public-url",
-        default=os.environ.get("QUIZZONE_PUBLIC_URL", ""),
-        help="base WebSocket URL clients reach this worker at, e.g. ws://10.0.0.5:8001",
+        default="",
+        help="base WebSocket URL clients reach this worker at, e.g. ws://10.0.0.5:8001"
+        " (default: QUIZZONE_PUBLIC_URL, or the LAN address when --host is 0.0.0.0)",
     )
     parser.add_argument(
         "--drain-grace", type=float, default=float(os.environ.get("QUIZZONE_DRAIN_GRACE", "1"))
@@ -69,9 +92,8 @@ def main() -> None:
     worker_id = opts.worker_id or f"{socket.gethostname()}-{opts.port}"
     os.environ["QUIZZONE_WORKER_ID"] = worker_id
     os.environ["QUIZZONE_HEARTBEAT_SECONDS"] = str(opts.heartbeat_seconds)
-    public_url = opts.public_url or f"ws://{opts.host}:{opts.port}"
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    public_url = opts.public_url or worker_url(opts.host, opts.port)
     open_files = open_files_raise()
     log.info(
         "worker %s (%s) serving %s (open files up to %s)", worker_id, opts.server, public_url, open_files

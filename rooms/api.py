@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from asgiref.sync import async_to_sync
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
@@ -11,7 +12,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from quizzes.models import Quiz
-from realtime.gateway import gateway_choice
+from realtime import network
+from realtime.gateway import fallback_base, gateway_choice
 from realtime.throttles import GameCreateThrottle, PinGuessThrottle, pin_missed
 from results.selectors import game_by_pin
 
@@ -44,13 +46,14 @@ class GamePublic(serializers.Serializer):
 
 
 def _urls(request: Request, pin: str) -> dict[str, str]:
-    host = request.get_host()
-    ws = "wss" if request.is_secure() else "ws"
+    """Addresses phones reach: settings.PUBLIC_URL (classroom mode) when set, else the request's host."""
+    base = settings.PUBLIC_URL or f"{request.scheme}://{request.get_host()}"
+    ws = network.ws_url(base)
     return {
-        "play_ws": f"{ws}://{host}/ws/play/{pin}/",
-        "host_ws": f"{ws}://{host}/ws/host/{pin}/",
-        "chat_ws": f"{ws}://{host}/ws/chat/{pin}/",
-        "join_url": f"{request.scheme}://{host}/join/?pin={pin}",
+        "play_ws": f"{ws}/ws/play/{pin}/",
+        "host_ws": f"{ws}/ws/host/{pin}/",
+        "chat_ws": f"{ws}/ws/chat/{pin}/",
+        "join_url": f"{base}/join/?pin={pin}",
     }
 
 
@@ -99,10 +102,8 @@ class GatewayView(APIView):
     )
     def get(self, request: Request) -> Response:
         """Served by realtime.gateway before Django in the workers; here for the schema and test clients."""
-        ws = "wss" if request.is_secure() else "ws"
-        choice = async_to_sync(gateway_choice)(
-            request.query_params.get("pin", ""), f"{ws}://{request.get_host()}"
-        )
+        fallback = fallback_base(request.is_secure(), request.get_host())
+        choice = async_to_sync(gateway_choice)(request.query_params.get("pin", ""), fallback)
         if choice is None:
             pin_missed(request)
             return Response({"detail": "No game with that PIN."}, status=status.HTTP_404_NOT_FOUND)

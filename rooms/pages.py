@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from quizzes.models import Quiz
-from realtime import limits
+from realtime import limits, network
 from results.models import Game
 from results.permissions import host_required
 from results.selectors import game_by_pin
@@ -101,7 +103,9 @@ def _js_strings() -> dict[str, str]:
 
 
 def _join_url(request: HttpRequest, pin: str) -> str:
-    return request.build_absolute_uri(reverse("join")) + f"?pin={pin}"
+    """The address phones reach (settings.PUBLIC_URL: classroom mode), else the one this browser used."""
+    base = settings.PUBLIC_URL or f"{request.scheme}://{request.get_host()}"
+    return f"{base}{reverse('join')}?pin={pin}"
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -131,6 +135,8 @@ def host_console(request: HttpRequest, pin: str) -> HttpResponse:
     if game is None:
         raise Http404(_("No game with that PIN."))
     join_url = _join_url(request, pin)
+    # no public URL and a browser on this machine: phones cannot open the link, so the page says how
+    join_local = not settings.PUBLIC_URL and network.is_loopback(urlsplit(join_url).hostname or "")
     config = {
         "pin": pin,
         "results_url": reverse("host-results", args=[pin]),
@@ -140,6 +146,7 @@ def host_console(request: HttpRequest, pin: str) -> HttpResponse:
         "game": game,
         "pin": pin,
         "join_url": join_url,
+        "join_local": join_local,
         "qr": qr_svg(join_url, _("Join game {pin}").format(pin=pin)),
         "config": config,
         "js_strings": _js_strings(),

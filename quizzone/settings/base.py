@@ -4,6 +4,8 @@ from pathlib import Path
 
 import environ
 
+from realtime import network
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -13,6 +15,10 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-insecure-change-me")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Where phones open the site (join URL, QR code, gateway): http(s)://host[:port]. realtime/serve.py sets it to
+# the LAN address when serving every interface (classroom mode, README); its host and origin are admitted.
+PUBLIC_URL = network.http_url(env("QUIZZONE_PUBLIC_URL", default=""))
+ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS = network.admitted(PUBLIC_URL, ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS)
 
 INSTALLED_APPS = [
     "daphne",
@@ -25,6 +31,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from here: /api/docs/ works offline
     "nested_admin",
     "channels",
     "quizzes",
@@ -165,6 +172,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # no badge from validator.swagger.io: no page of the site loads anything from another host
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 LOGGING = {
