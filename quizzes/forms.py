@@ -129,7 +129,8 @@ class QuestionEditor:
         if question.pk and question.kind in (rules.SINGLE, rules.MULTI, rules.POLL):
             initial_choices = [{"text": c.text, "correct": c.correct} for c in question.choices.all()]
         self.form = QuestionForm(data, files, instance=question)
-        self.choices = ChoiceFormSet(data, initial=initial_choices, prefix="choices")
+        # Posted rows are taken as they are: with `initial`, an unchanged extra row would count as empty.
+        self.choices = ChoiceFormSet(data, initial=None if data else initial_choices, prefix="choices")
         self.choice_errors = ErrorList()
 
     @property
