@@ -4,13 +4,12 @@ hides the fields the chosen kind does not use. A host sees and edits only their 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-
-from results.permissions import host_required
 
 from . import rules
 from .csvio import CsvImportError, quiz_csv_export, quiz_csv_import
@@ -27,6 +26,10 @@ from .services import (
     quiz_duplicate,
     quiz_update,
 )
+
+host_required = login_required(
+    login_url=reverse_lazy("login")
+)  # as results.permissions (quizzes is below it)
 
 
 def _own_quiz(request: HttpRequest, quiz_id: int) -> Quiz:
