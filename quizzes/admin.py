@@ -195,7 +195,7 @@ class QuestionInline(SortedByOrder, nested_admin.NestedStackedInline):
     inlines = [ChoiceInline]
     sortable_excludes = ("order", "kind", "time_limit", "points")
     fieldsets = [
-        (None, {"fields": ["order", "kind", "text", "image", ("time_limit", "points")]}),
+        (None, {"fields": ["order", "kind", "text", "image", ("time_limit", "points"), "explanation"]}),
         (_("Slider"), {"fields": [SLIDER_FIELDS]}),
         (_("Type the answer"), {"fields": ["accepted_answers"]}),
     ]

@@ -2,25 +2,29 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from . import rules
+from .images import image_check
 
 
 class Quiz(models.Model):
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quizzes")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quizzes", verbose_name=_("owner")
+    )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True, default="")
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="en")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         db_table = "rooms_quiz"  # created by the rooms app before quizzes became an app of its own
         ordering = ["-updated_at", "-id"]
-        verbose_name_plural = "quizzes"
+        verbose_name = _("quiz")
+        verbose_name_plural = _("quizzes")
 
     def __str__(self) -> str:
         return self.title
@@ -35,28 +39,45 @@ class Question(models.Model):
         SLIDER = rules.SLIDER, _("Slider")
         POLL = rules.POLL, _("Poll")
 
-    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions")
-    order = models.PositiveIntegerField(default=0)
-    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SINGLE)
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions", verbose_name=_("quiz"))
+    order = models.PositiveIntegerField(_("order"), default=0)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.SINGLE)
     text = models.TextField(_("text"))
-    image = models.ImageField(upload_to="questions/", blank=True, null=True)
+    image = models.ImageField(
+        _("image"),
+        upload_to="questions/",
+        blank=True,
+        null=True,
+        validators=[image_check],
+        help_text=_("PNG, JPEG, GIF or WebP, up to 5 MB. Shown on the host screen and the phones."),
+    )
     time_limit = models.PositiveIntegerField(
+        _("time limit"),
         default=rules.TIME_LIMIT_DEFAULT,
         validators=[MinValueValidator(rules.TIME_LIMIT_MIN), MaxValueValidator(rules.TIME_LIMIT_MAX)],
         help_text=_("Seconds, 5 to 240."),
     )
-    points = models.PositiveSmallIntegerField(default=1, choices=[(0, "0"), (1, "1"), (2, "2")])
-    slider_min = models.FloatField(null=True, blank=True)
-    slider_max = models.FloatField(null=True, blank=True)
-    correct_value = models.FloatField(null=True, blank=True, help_text=_("Slider only."))
-    tolerance = models.FloatField(null=True, blank=True, help_text=_("Slider only."))
+    points = models.PositiveSmallIntegerField(_("points"), default=1, choices=[(0, "0"), (1, "1"), (2, "2")])
+    slider_min = models.FloatField(_("minimum"), null=True, blank=True, help_text=_("Slider only."))
+    slider_max = models.FloatField(_("maximum"), null=True, blank=True, help_text=_("Slider only."))
+    correct_value = models.FloatField(_("correct value"), null=True, blank=True, help_text=_("Slider only."))
+    tolerance = models.FloatField(_("tolerance"), null=True, blank=True, help_text=_("Slider only."))
     accepted_answers = models.JSONField(
-        default=list, blank=True, help_text=_("Text only: a list of answers.")
+        _("accepted answers"), default=list, blank=True, help_text=_("Text only: a list of answers.")
+    )
+    explanation = models.TextField(
+        _("explanation"),
+        blank=True,
+        default="",
+        validators=[MaxLengthValidator(rules.EXPLANATION_MAX)],
+        help_text=_("Optional: shown to everyone after the answer is revealed."),
     )
 
     class Meta:
         db_table = "rooms_question"
         ordering = ["order", "id"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
 
     def __str__(self) -> str:
         return f"{self.order}. {self.text[:60]}"
@@ -75,6 +96,7 @@ class Question(models.Model):
             correct_value=self.correct_value,
             tolerance=self.tolerance,
             accepted_answers=self.accepted_answers or [],
+            explanation=self.explanation,
         )
 
     def clean(self) -> None:
@@ -91,14 +113,18 @@ def question_errors_without_choices(draft: rules.QuestionDraft) -> dict[str, lis
 
 
 class Choice(models.Model):
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
-    order = models.PositiveIntegerField(default=0)
-    text = models.CharField(max_length=200)
-    correct = models.BooleanField(default=False)
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="choices", verbose_name=_("question")
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+    text = models.CharField(_("text"), max_length=200)
+    correct = models.BooleanField(_("correct"), default=False)
 
     class Meta:
         db_table = "rooms_choice"
         ordering = ["order", "id"]
+        verbose_name = _("choice")
+        verbose_name_plural = _("choices")
 
     def __str__(self) -> str:
         return self.text

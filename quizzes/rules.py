@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from .kinds import CHOICE_KINDS, KINDS, MULTI, POLL, SINGLE, SLIDER, TEXT, TRUEFALSE
 
 __all__ = ["CHOICE_KINDS", "KINDS", "MULTI", "POLL", "SINGLE", "SLIDER", "TEXT", "TRUEFALSE"]
@@ -15,6 +17,7 @@ __all__ = ["CHOICE_KINDS", "KINDS", "MULTI", "POLL", "SINGLE", "SLIDER", "TEXT",
 TIME_LIMIT_MIN, TIME_LIMIT_MAX, TIME_LIMIT_DEFAULT = 5, 240, 20
 POINTS_CHOICES = (0, 1, 2)
 MIN_CHOICES, MAX_CHOICES = 2, 6
+EXPLANATION_MAX = 1000
 
 
 @dataclass
@@ -29,6 +32,7 @@ class QuestionDraft:
     correct_value: float | None = None
     tolerance: float | None = None
     accepted_answers: Sequence[str] = field(default_factory=list)
+    explanation: str = ""
 
 
 def question_errors(q: QuestionDraft) -> dict[str, list[str]]:
@@ -38,48 +42,66 @@ def question_errors(q: QuestionDraft) -> dict[str, list[str]]:
         errors.setdefault(name, []).append(message)
 
     if q.kind not in KINDS:
-        add("kind", f"Unknown kind {q.kind!r}; expected one of {', '.join(KINDS)}.")
+        add(
+            "kind",
+            _("Unknown kind %(kind)r; expected one of %(kinds)s.")
+            % {"kind": q.kind, "kinds": ", ".join(KINDS)},
+        )
         return errors
     if not (q.text or "").strip():
-        add("text", "A question needs text.")
+        add("text", _("A question needs text."))
     if not isinstance(q.time_limit, int) or not TIME_LIMIT_MIN <= q.time_limit <= TIME_LIMIT_MAX:
-        add("time_limit", f"Time limit must be {TIME_LIMIT_MIN} to {TIME_LIMIT_MAX} seconds.")
+        add(
+            "time_limit",
+            _("Time limit must be %(min)d to %(max)d seconds.")
+            % {"min": TIME_LIMIT_MIN, "max": TIME_LIMIT_MAX},
+        )
     if q.points not in POINTS_CHOICES:
-        add("points", "Points must be 0, 1 or 2.")
+        add("points", _("Points must be 0, 1 or 2."))
 
     if q.kind in CHOICE_KINDS:
         n = len(q.choices)
         if not MIN_CHOICES <= n <= MAX_CHOICES:
-            add("choices", f"Needs {MIN_CHOICES} to {MAX_CHOICES} choices, got {n}.")
+            add(
+                "choices",
+                _("Needs %(min)d to %(max)d choices, got %(n)d.")
+                % {"min": MIN_CHOICES, "max": MAX_CHOICES, "n": n},
+            )
         if any(not (text or "").strip() for text, _ in q.choices):
-            add("choices", "Every choice needs text.")
+            add("choices", _("Every choice needs text."))
         correct = sum(1 for _, is_correct in q.choices if is_correct)
         if q.kind in (SINGLE, TRUEFALSE) and correct != 1:
-            add("choices", f"A {q.kind} question needs exactly one correct choice, got {correct}.")
+            add(
+                "choices",
+                _("A %(kind)s question needs exactly one correct choice, got %(n)d.")
+                % {"kind": q.kind, "n": correct},
+            )
         if q.kind == MULTI and correct < 1:
-            add("choices", "A multi question needs at least one correct choice.")
+            add("choices", _("A multi question needs at least one correct choice."))
         if q.kind == POLL and correct:
-            add("choices", "A poll has no correct choice.")
+            add("choices", _("A poll has no correct choice."))
     elif q.choices:
-        add("choices", f"A {q.kind} question has no choices.")
+        add("choices", _("A %(kind)s question has no choices.") % {"kind": q.kind})
 
     if q.kind == SLIDER:
         if q.slider_min is None:
-            add("min", "A slider needs a minimum.")
+            add("min", _("A slider needs a minimum."))
         if q.slider_max is None:
-            add("max", "A slider needs a maximum.")
+            add("max", _("A slider needs a maximum."))
         if q.correct_value is None:
-            add("correct_value", "A slider needs a correct value.")
+            add("correct_value", _("A slider needs a correct value."))
         if q.slider_min is not None and q.slider_max is not None:
             if q.slider_min >= q.slider_max:
-                add("max", "The maximum must be greater than the minimum.")
+                add("max", _("The maximum must be greater than the minimum."))
             elif q.correct_value is not None and not q.slider_min <= q.correct_value <= q.slider_max:
-                add("correct_value", "The correct value must lie inside [min, max].")
+                add("correct_value", _("The correct value must lie inside [min, max]."))
         if q.tolerance is not None and q.tolerance < 0:
-            add("tolerance", "Tolerance cannot be negative.")
+            add("tolerance", _("Tolerance cannot be negative."))
 
     if q.kind == TEXT:
         answers = [a for a in q.accepted_answers if (a or "").strip()]
         if not answers:
-            add("accepted_answers", "A text question needs at least one accepted answer.")
+            add("accepted_answers", _("A text question needs at least one accepted answer."))
+    if len(q.explanation or "") > EXPLANATION_MAX:
+        add("explanation", _("An explanation is at most %(max)d characters.") % {"max": EXPLANATION_MAX})
     return errors

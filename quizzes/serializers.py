@@ -143,6 +143,13 @@ class QuestionSerializer(serializers.Serializer):
         max_length=MAX_ACCEPTED_ANSWERS,
         help_text="Text only.",
     )
+    explanation = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=rules.EXPLANATION_MAX,
+        help_text="Optional; sent with `reveal`.",
+    )
     image = serializers.SerializerMethodField()
 
     class Meta:
@@ -160,6 +167,7 @@ class QuestionSerializer(serializers.Serializer):
         attrs.setdefault("time_limit", rules.TIME_LIMIT_DEFAULT)
         attrs.setdefault("points", 1)
         attrs.setdefault("text", "")
+        attrs.setdefault("explanation", "")
         if "kind" not in attrs:
             raise serializers.ValidationError({"kind": ["This field is required."]})
         if attrs["kind"] == rules.TRUEFALSE:
@@ -181,6 +189,7 @@ class QuestionSerializer(serializers.Serializer):
                 correct_value=attrs.get("correct_value"),
                 tolerance=attrs.get("tolerance"),
                 accepted_answers=attrs.get("accepted_answers", []),
+                explanation=attrs["explanation"],
             )
         )
         if errors:
@@ -258,7 +267,8 @@ class QuestionExchangeSerializer(QuestionSerializer):
     def to_representation(self, question: Question) -> dict[str, Any]:
         data = super().to_representation(question)
         keep = self.COMMON_FIELDS + self.KIND_FIELDS[question.kind]
-        return {name: data[name] for name in keep if data[name] is not None}
+        kept = {name: data[name] for name in keep if data[name] is not None}
+        return kept | ({"explanation": data["explanation"]} if data["explanation"] else {})
 
 
 class QuizExchangeSerializer(QuizSerializer):

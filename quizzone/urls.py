@@ -21,6 +21,7 @@ urlpatterns = [
     path("ops/status", health.ops_status, name="ops-status"),
     path("metrics", health.metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("quizzes.page_urls")),  # before rooms' host/<pin>/
     path("", include("rooms.page_urls")),
     path("", include("results.page_urls")),
     re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$", media.media_file, name="media"),

@@ -217,6 +217,7 @@ class RevealFrame(TypedDict):
     players: int
     reason: str
     buckets: NotRequired[list[list[float]]]
+    explanation: NotRequired[str]
 
 
 def reveal(
@@ -227,6 +228,7 @@ def reveal(
     players: int,
     reason: str,
     buckets: list[list[float]] | None = None,
+    explanation: str = "",
 ) -> RevealFrame:
     frame: RevealFrame = {
         "type": "reveal",
@@ -239,6 +241,8 @@ def reveal(
     }
     if buckets is not None:
         frame["buckets"] = buckets
+    if explanation:
+        frame["explanation"] = explanation
     return frame
 
 

@@ -95,6 +95,8 @@ JS_STRINGS: dict[str, Any] = {
     "chat_read_only": gettext_lazy("The game is over; the chat is read-only."),
     "chat_host": gettext_lazy("host"),
     "start_failed": gettext_lazy("Could not start the game: {message}"),
+    "question_image": gettext_lazy("Picture for this question"),
+    "explanation": gettext_lazy("Explanation:"),
 }
 
 

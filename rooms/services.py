@@ -34,6 +34,7 @@ def quiz_spec_build(quiz: Quiz) -> QuizSpec:
                 tolerance=q.tolerance or 0.0,
                 accepted_answers=tuple(q.accepted_answers or ()),
                 image=q.image.url if q.image else None,
+                explanation=q.explanation,
             )
         )
     return QuizSpec(quiz.id, quiz.title, tuple(questions))

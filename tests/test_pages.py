@@ -161,8 +161,8 @@ def test_my_quizzes_lists_only_mine_with_start_and_edit(client: Client):
     assert mine.title in html
     assert theirs.title not in html
     assert f'data-start-quiz="{mine.id}"' in html
-    assert reverse("admin:quizzes_quiz_change", args=[mine.id]) in html
-    assert reverse("admin:quizzes_quiz_add") in html
+    assert reverse("quiz-edit", args=[mine.id]) in html
+    assert reverse("quiz-new") in html
     assert "6 questions" in html
 
 

@@ -115,6 +115,7 @@ class Revealed(Event):
     players: int
     reason: str
     buckets: list[list[float]] | None = None
+    explanation: str = ""
 
     def frame(self) -> dict[str, Any]:
         return frames.reveal(
@@ -125,6 +126,7 @@ class Revealed(Event):
             self.players,
             self.reason,
             self.buckets,
+            self.explanation,
         )
 
 

@@ -307,7 +307,9 @@ def _close(state: GameState, cmd: c.Close, now: int, quiz: QuizSpec) -> Transiti
     counted = [a for pid, a in state.answers.items() if pid in scored]
     correct, distribution, buckets = reveal_of(q, counted)
     new = replace(state, phase=REVEAL, players=players)
-    revealed = e.Revealed(state.round, correct, distribution, len(counted), len(scored), cmd.reason, buckets)
+    revealed = e.Revealed(
+        state.round, correct, distribution, len(counted), len(scored), cmd.reason, buckets, q.explanation
+    )
     return Transition(new, [revealed, e.RoundScored(state.round, results)])
 
 

@@ -32,6 +32,7 @@ class QuestionSpec:
     tolerance: float = 0.0
     accepted_answers: tuple[str, ...] = ()
     image: str | None = None
+    explanation: str = ""  # shown with `reveal`, never before
 
     @cached_property  # a frozen dataclass keeps it in its __dict__: quiz content never changes
     def choice_ids(self) -> frozenset[int]:

@@ -1,5 +1,6 @@
 // The host console: lobby with PIN and QR, live questions, reveal chart, leaderboard, podium, controls.
 import { mountChat } from "./chat.js";
+import { placeExplanation, placeImage } from "./media.js";
 import { CLOSE, GameSocket, wsUrl } from "./socket.js";
 import {
   $,
@@ -234,6 +235,7 @@ function onQuestion(frame, answered, players) {
   setPhase("question");
   fill($("#q-round"), t("round_of", { round: frame.round, total: frame.total_rounds }));
   fill($("#q-text"), frame.text);
+  placeImage($("#q-text"), frame);
   fill($("#q-choices"), questionChoices(frame));
   setAnswered(answered, players ?? playerCount);
   showView(views, "view-question");
@@ -259,6 +261,7 @@ function onReveal(frame) {
   setPhase("reveal");
   fill($("#reveal-title"), question ? question.text : t("round_closed", { round: frame.round }));
   fill($("#reveal-chart"), barChart(chartRows(frame)));
+  placeExplanation($("#reveal-chart"), frame.explanation);
   const reason = { all_answered: "reason_all_answered", timeout: "reason_timeout", skip: "reason_skip" }[
     frame.reason
   ];

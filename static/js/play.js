@@ -1,6 +1,7 @@
 // The player's page: join or resume, answer each question, see feedback, leaderboard and final rank.
 import { answerControls } from "./answers.js";
 import { mountChat } from "./chat.js";
+import { placeExplanation, placeImage } from "./media.js";
 import { CLOSE, GameSocket, wsUrl } from "./socket.js";
 import {
   $,
@@ -255,6 +256,7 @@ function onQuestion(frame, alreadyAnswered) {
   session.set(keys.answered, alreadyAnswered ? String(frame.round) : null);
   fill($("#q-round"), t("round_of", { round: frame.round, total: frame.total_rounds }));
   fill($("#q-text"), frame.text);
+  placeImage($("#q-text"), frame);
   $("#answer-status").textContent = alreadyAnswered ? t("answer_sent") : "";
   const area = $("#answer-area");
   area.dataset.kind = frame.kind;
@@ -352,6 +354,7 @@ function feedback(kind, headline, details) {
     $("#fb-details"),
     details.filter(Boolean).map((line) => h("li", {}, line)),
   );
+  placeExplanation($("#fb-details"), reveal && reveal.round === question?.round ? reveal.explanation : "");
   showView(app, "view-feedback");
 }
 
