@@ -438,7 +438,13 @@ async def transition_commit(
     if results:
         keys.append(k.results_key(pin, old.round))
         writes += [[4, pid, row] for pid, row in results.items()]
-    deletes: list[list[Any]] = [[2, pid] for pid in old.answers if pid not in new.answers]  # kicked
+    # A player kicked during a question leaves the round's answers (the next round's open empties them in
+    # the state only: earlier rounds' answers stay in Redis for the records).
+    deletes: list[list[Any]] = [
+        [2, pid]
+        for pid in old.answers
+        if new.round == old.round and pid not in new.answers and new.players[pid].kicked
+    ]
     for pid, player in new.players.items():  # a reclaim gives the player a new token
         was = old.players.get(pid)
         if was is not None and was.token != player.token:

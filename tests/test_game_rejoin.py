@@ -8,6 +8,7 @@ from channels.db import database_sync_to_async
 from game_builders import SINGLE_CORRECT, Game, of_type, one, refusal
 from rest_framework.authtoken.models import Token
 
+from rooms import store
 from rooms.game import commands as c
 from rooms.game import events as e
 from rooms.game import machine
@@ -292,6 +293,12 @@ async def test_kicking_the_last_player_who_had_not_answered_closes_the_round_at_
     await host.send({"type": "kick", "player_id": players[2][1]["player_id"]})
     reveal = await host.expect("reveal", timeout=3)  # not the 60 s timer
     assert (reveal["reason"], reveal["answered"], reveal["players"]) == ("all_answered", 2, 2)
+    await host.send({"type": "next"})
+    await host.expect("leaderboard")
+    await host.send({"type": "next"})
+    await host.expect("question")
+    kept, results = (await store.answers_all(pin, 1))[1]  # for the records: earlier rounds stay in Redis
+    assert set(kept) == set(results) == {players[0][1]["player_id"], players[1][1]["player_id"]}
     for sock, _ in players:
         await sock.close()
     await host.close()
