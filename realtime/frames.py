@@ -37,10 +37,14 @@ class ErrorFrame(TypedDict):
     type: Literal["error"]
     code: str
     message: str
+    reason: NotRequired[str]
 
 
-def error(code: str, message: str) -> ErrorFrame:
-    return {"type": "error", "code": code, "message": message}
+def error(code: str, message: str, reason: str | None = None) -> ErrorFrame:
+    frame: ErrorFrame = {"type": "error", "code": code, "message": message}
+    if reason is not None:
+        frame["reason"] = reason
+    return frame
 
 
 class PongFrame(TypedDict):
@@ -86,10 +90,22 @@ class WelcomeFrame(TypedDict):
     token: str
     nickname: str
     game: dict[str, Any]
+    reclaim_code: NotRequired[str]
 
 
-def welcome(player_id: str, token: str, nickname: str, game: dict[str, Any]) -> WelcomeFrame:
-    return {"type": "welcome", "player_id": player_id, "token": token, "nickname": nickname, "game": game}
+def welcome(
+    player_id: str, token: str, nickname: str, game: dict[str, Any], reclaim_code: str | None = None
+) -> WelcomeFrame:
+    frame: WelcomeFrame = {
+        "type": "welcome",
+        "player_id": player_id,
+        "token": token,
+        "nickname": nickname,
+        "game": game,
+    }
+    if reclaim_code is not None:
+        frame["reclaim_code"] = reclaim_code
+    return frame
 
 
 class HostPlayer(TypedDict):
@@ -296,6 +312,25 @@ def player_kicked(player_id: str, nickname: str) -> PlayerKickedFrame:
     return {"type": "player_kicked", "player_id": player_id, "nickname": nickname}
 
 
+class PlayerUnkickedFrame(TypedDict):
+    type: Literal["player_unkicked"]
+    player_id: str
+    nickname: str
+
+
+def player_unkicked(player_id: str, nickname: str) -> PlayerUnkickedFrame:
+    return {"type": "player_unkicked", "player_id": player_id, "nickname": nickname}
+
+
+class LateJoinFrame(TypedDict):
+    type: Literal["late_join"]
+    allowed: bool
+
+
+def late_join(allowed: bool) -> LateJoinFrame:
+    return {"type": "late_join", "allowed": allowed}
+
+
 # --- game: one per player, sent as one table per room ---------------------------------------------
 
 
@@ -430,6 +465,8 @@ FRAME_TYPES: dict[str, type] = {
     "finished": FinishedFrame,
     "lock": LockFrame,
     "player_kicked": PlayerKickedFrame,
+    "player_unkicked": PlayerUnkickedFrame,
+    "late_join": LateJoinFrame,
     "result": ResultFrame,
     "final": FinalFrame,
     "message": ChatMessageFrame,

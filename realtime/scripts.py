@@ -30,14 +30,15 @@ JOIN = (
     + """
 -- KEYS: meta players nicks tokens roster lobby_gate join_counter
 -- ARGV: nick_key pid token player_json nickname ttl lobby_interval_ms game_key join_limit join_window_ms
--- Returns {'ok', active, lobby_gate_wait_ms} or {'err', reason}, in the machine's order. `stale_quiz`: the
--- caller decided with the quiz of another game that had this PIN (game_key differs). The joins of one
--- address are counted first (`rate_limited`), whatever the outcome.
+-- Returns {'ok', active, lobby_gate_wait_ms, phase} or {'err', reason}, in the machine's order. `stale_quiz`:
+-- the caller decided with the quiz of another game that had this PIN (game_key differs). The joins of one
+-- address are counted first (`rate_limited`), whatever the outcome. With `late_join` set, a game that runs
+-- (any phase but finished) admits players too.
 if tonumber(ARGV[9]) > 0 and rate(KEYS[7], ARGV[9], ARGV[10]) > 0 then return {'err', 'rate_limited'} end
-local meta = redis.call('HMGET', KEYS[1], 'phase', 'locked', 'game_key')
+local meta = redis.call('HMGET', KEYS[1], 'phase', 'locked', 'game_key', 'late_join')
 if not meta[1] then return {'err', 'no_game'} end
 if (meta[3] or '') ~= ARGV[8] then return {'err', 'stale_quiz'} end
-if meta[1] ~= 'lobby' then return {'err', 'game_started'} end
+if meta[1] ~= 'lobby' and (meta[4] ~= '1' or meta[1] == 'finished') then return {'err', 'game_started'} end
 if meta[2] == '1' then return {'err', 'game_locked'} end
 if redis.call('HSETNX', KEYS[3], ARGV[1], ARGV[2]) == 0 then return {'err', 'nickname_taken'} end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[4])
@@ -45,7 +46,7 @@ redis.call('HSET', KEYS[4], ARGV[3], ARGV[2])
 redis.call('RPUSH', KEYS[5], ARGV[5])
 local active = redis.call('HINCRBY', KEYS[1], 'active', 1)
 for i = 1, 5 do redis.call('EXPIRE', KEYS[i], ARGV[6]) end
-return {'ok', active, gate(KEYS[6], ARGV[7])}
+return {'ok', active, gate(KEYS[6], ARGV[7]), meta[1]}
 """
 )
 
@@ -80,10 +81,14 @@ return {'ok', answered, tonumber(meta[4] or '0'), gate(KEYS[4], ARGV[6])}
 COMMIT = """
 -- KEYS[1] meta, KEYS[2] answers of the round being closed (or any key), KEYS[3..] written keys
 -- ARGV: expected_seq expected_answers ttl writes_json ([key_index, field, value] triples) active_delta
+--       deletes_json ([key_index, field] pairs, deleted before the writes)
 local seq = redis.call('HGET', KEYS[1], 'seq')
 if seq ~= ARGV[1] then return {'err', 'conflict'} end
 if tonumber(ARGV[2]) >= 0 and redis.call('HLEN', KEYS[2]) ~= tonumber(ARGV[2]) then
   return {'err', 'conflict'}
+end
+for _, d in ipairs(cjson.decode(ARGV[6] or '[]')) do
+  redis.call('HDEL', KEYS[d[1]], d[2])
 end
 for _, w in ipairs(cjson.decode(ARGV[4])) do
   redis.call('HSET', KEYS[w[1]], w[2], w[3])

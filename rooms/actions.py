@@ -13,6 +13,7 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 
 from realtime import broadcast, frames
@@ -23,7 +24,7 @@ from realtime.hub import TO_HOSTS, TO_PLAYERS
 from . import effects, metrics, snapshots, store
 from .game import commands as c
 from .game import events as e
-from .game.machine import Transition, answer_accepted, step
+from .game.machine import RECLAIM_ALPHABET, RECLAIM_CODE_LENGTH, Transition, answer_accepted, step
 from .game.quiz import QuizSpec
 from .game.state import LOBBY, QUESTION, GameState
 
@@ -62,21 +63,45 @@ async def game_join(pin: str, nickname: object, address: str = "server") -> list
         return await _join(pin, nickname, address)
 
 
+def reclaim_code_new() -> str:
+    return "".join(secrets.choice(RECLAIM_ALPHABET) for _ in range(RECLAIM_CODE_LENGTH))
+
+
 async def _join(pin: str, nickname: object, address: str) -> list[e.Event]:
+    """The machine decides on a lobby (the common case: no state to load); the script admits a late player
+    when the host allows it, who then gets the running game's snapshot."""
     game_key, quiz = await store.quiz_entry(pin)
-    cmd = c.Join(player_id=secrets.token_hex(6), nickname=nickname, token=secrets.token_urlsafe(24))  # type: ignore[arg-type]
+    cmd = c.Join(
+        player_id=secrets.token_hex(6),
+        nickname=nickname,  # type: ignore[arg-type]
+        token=secrets.token_urlsafe(24),
+        reclaim_code=reclaim_code_new(),
+    )
     t = step(GameState(pin=pin, total_rounds=quiz.total_rounds), cmd, now_ms(), quiz)
     if not t.changed:
         return t.events
     player = t.state.players[cmd.player_id]
-    status, detail, lobby_gate_wait_ms = await store.join_commit(
+    status, detail, lobby_gate_wait_ms, phase = await store.join_commit(
         pin, player, player.nickname.casefold(), LOBBY_INTERVAL_MS, game_key, address
     )
     if status != "ok":
         return [e.Refused(str(detail), _JOIN_RACE_MESSAGES.get(str(detail), "cannot join"))]
     metrics.PLAYERS_JOINED.inc()
     await _lobby_changed(pin, lobby_gate_wait_ms)
-    return _sender(t.events)
+    if phase == LOBBY:
+        return _sender(t.events)
+    welcome = await _welcome_now(pin, player.id, player.token)
+    if phase == QUESTION:  # the host's "answered" counts the newcomer
+        await _answer_count_send(pin, welcome.game["round"])
+    return [replace(welcome, reclaim_code=cmd.reclaim_code)]
+
+
+async def _welcome_now(pin: str, player_id: str, token: str) -> e.Welcome:
+    """The `welcome` a player resuming now would get: the game where it stands, with the room's replay."""
+    loaded = await store.load_player(pin, player_id)
+    events = step(loaded.state, c.Resume(token), now_ms(), await store.quiz_cached(pin)).events
+    welcome = next(ev for ev in events if isinstance(ev, e.Welcome))
+    return await snapshots.with_replay(pin, loaded, welcome)
 
 
 async def game_resume(pin: str, token: object) -> list[e.Event]:
@@ -90,6 +115,22 @@ async def game_resume(pin: str, token: object) -> list[e.Event]:
     return [
         await snapshots.with_replay(pin, loaded, ev) if isinstance(ev, e.Welcome) else ev for ev in events
     ]
+
+
+async def game_reclaim(pin: str, nickname: object, code: object, address: str = "server") -> list[e.Event]:
+    """A player who lost their token takes their place back with nickname and code. Wrong codes count per
+    address and per nickname; past the limit every attempt is refused, right code or not."""
+    nickname_key = nickname.strip().casefold() if isinstance(nickname, str) else ""
+    if await store.reclaim_blocked(pin, address, nickname_key):
+        return [e.Refused("rate_limited", "too many wrong codes; ask the host or wait a few minutes")]
+    cmd = c.Reclaim(nickname, code, secrets.token_urlsafe(24), reclaim_code_new())  # type: ignore[arg-type]
+    t = await _transition(pin, cmd)
+    welcome = next((ev for ev in t.events if isinstance(ev, e.Welcome)), None)
+    if welcome is None:
+        if any(isinstance(ev, e.Refused) and ev.code == "bad_code" for ev in t.events):
+            await store.reclaim_failed(pin, address, nickname_key)
+        return _sender(t.events)
+    return [replace(await _welcome_now(pin, welcome.player_id, welcome.token), reclaim_code=cmd.new_code)]
 
 
 async def game_answer(pin: str, player_id: str, round_no: int, fields: dict) -> list[e.Event]:
@@ -124,13 +165,19 @@ async def _answer(pin: str, player_id: str, round_no: int, fields: dict, now: in
     metrics.ANSWERS.labels("accepted").inc()
     await _answer_count_changed(pin, round_no, stored)
     if stored.answered >= stored.active:
-        task = asyncio.get_running_loop().create_task(_close_quietly(pin, round_no, "all_answered"))
-        _background.add(task)  # the loop keeps only a weak reference to a task
-        task.add_done_callback(_background.discard)
+        _background_close(pin, round_no)
     return [e.AnswerAcked(round_no, True)]
 
 
 _background: set[asyncio.Task] = set()
+
+
+def _background_close(pin: str, round_no: int) -> None:
+    """Tries to close the round as all answered, without holding up the caller (the machine refuses it
+    if someone still has to answer)."""
+    task = asyncio.get_running_loop().create_task(_close_quietly(pin, round_no, "all_answered"))
+    _background.add(task)  # the loop keeps only a weak reference to a task
+    task.add_done_callback(_background.discard)
 
 
 async def _close_quietly(pin: str, round_no: int, reason: str) -> None:
@@ -227,10 +274,18 @@ async def _emit(pin: str, before: GameState, t: Transition, quiz: QuizSpec) -> N
             await broadcast.send_frame(group, frames.player_kicked(ev.player_id, ev.nickname), TO_HOSTS)
             await effects.player_kicked(pin, ev.player_id, ev.nickname)
             await _lobby_changed(pin)
+            if t.state.phase == QUESTION:  # an answer that raced the kick may have been the last one
+                _background_close(pin, t.state.round)
+        elif isinstance(ev, e.PlayerUnkicked):
+            await broadcast.send_frame(group, ev.frame(), TO_HOSTS)
+            await effects.player_unkicked(pin, ev.nickname)
+            await _lobby_changed(pin)
         elif isinstance(ev, e.LeaderboardShown):
             await _send_and_keep(pin, "leaderboard", ev.frame())
         elif ev.audience == e.ROOM:
             await broadcast.send_frame(group, ev.frame())
+        elif ev.audience == e.HOSTS:
+            await broadcast.send_frame(group, ev.frame(), TO_HOSTS)
 
 
 async def _send_and_keep(pin: str, name: str, frame: dict) -> None:

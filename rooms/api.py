@@ -43,6 +43,7 @@ class GamePublic(serializers.Serializer):
     round = serializers.IntegerField(required=False)
     total_rounds = serializers.IntegerField(required=False)
     locked = serializers.BooleanField(required=False)
+    late_join = serializers.BooleanField(required=False)
 
 
 def _urls(request: Request, pin: str) -> dict[str, str]:

@@ -29,8 +29,14 @@ class PlayConsumer(GameConsumer):
     role = "player"
     path_label = "play"
     rebalanceable = True  # a joined player resumes elsewhere losslessly (realtime.workers.movable)
-    handlers = {"join": "on_join", "resume": "on_resume", "answer": "on_answer", "ping": "on_ping"}
-    admitted_types = frozenset({"join", "resume"})
+    handlers = {
+        "join": "on_join",
+        "resume": "on_resume",
+        "reclaim": "on_reclaim",
+        "answer": "on_answer",
+        "ping": "on_ping",
+    }
+    admitted_types = frozenset({"join", "resume", "reclaim"})
 
     async def connect(self) -> None:
         if limits.pin_guesses_blocked(self.address):
@@ -44,6 +50,10 @@ class PlayConsumer(GameConsumer):
 
     async def on_resume(self, frame: dict[str, Any]) -> None:
         await self._identify(actions.game_resume(self.pin, frame.get("token")))
+
+    async def on_reclaim(self, frame: dict[str, Any]) -> None:
+        pending = actions.game_reclaim(self.pin, frame.get("nickname"), frame.get("code"), self.address)
+        await self._identify(pending)
 
     async def _identify(self, pending: Any) -> None:
         if self.player_id is not None:
@@ -73,6 +83,8 @@ class HostConsumer(GameConsumer):
         "next": "on_command",
         "skip": "on_command",
         "kick": "on_command",
+        "unkick": "on_command",
+        "late_join": "on_command",
         "lock": "on_command",
         "unlock": "on_command",
         "end": "on_command",
@@ -95,13 +107,15 @@ class HostConsumer(GameConsumer):
 
     async def on_command(self, frame: dict[str, Any]) -> None:
         kind = frame["type"]
-        if kind == "kick":
+        if kind in ("kick", "unkick"):
             player_id = frame.get("player_id")
             if player_id is None and isinstance(frame.get("nickname"), str):
                 player_id = await store.player_id_for_nickname(self.pin, frame["nickname"].strip().casefold())
             if not isinstance(player_id, str):
-                return await self.error("invalid", "kick needs a player_id (or a nickname) of a player")
-            cmd: Any = c.Kick(player_id)
+                return await self.error("invalid", f"{kind} needs a player_id (or a nickname) of a player")
+            cmd: Any = c.Kick(player_id) if kind == "kick" else c.Unkick(player_id)
+        elif kind == "late_join":
+            cmd = c.LateJoin(frame.get("allowed"))  # type: ignore[arg-type]  # the machine checks it
         elif kind == "skip":
             cmd = actions.SKIP
         else:

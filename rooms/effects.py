@@ -65,6 +65,10 @@ async def player_kicked(pin: str, player_id: str, nickname: str) -> None:
             )
 
 
+async def player_unkicked(pin: str, nickname: str) -> None:
+    await store.roster_add(pin, nickname)
+
+
 async def game_results_persist(pin: str, game_key: str) -> str:
     """Writes the final standings and every answer of a finished game from Redis to the database, then lets
     the other apps save what they keep (the chat). Idempotent: a repeat rewrites the same rows. Returns

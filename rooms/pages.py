@@ -26,11 +26,13 @@ from results.permissions import host_required
 from results.selectors import game_by_pin
 
 from .qr import qr_svg, qr_svg_document
+from .rejoin_strings import REJOIN_JS_STRINGS
 
 PIN_RE = re.compile(r"^\d{6}$")
 
 # Strings the scripts show, translated on the server and rendered into the page as JSON.
 JS_STRINGS: dict[str, Any] = {
+    **REJOIN_JS_STRINGS,
     "reconnecting": gettext_lazy("Reconnecting…"),
     "unknown_pin": gettext_lazy("There is no game with PIN {pin}."),
     "game_over_pin": gettext_lazy("The game {pin} has ended."),

@@ -16,4 +16,5 @@ def game_public(game: Game) -> dict[str, Any]:
     data = {"pin": game.pin, "status": game.status, "quiz_title": game.quiz.title, "players": players}
     if meta:
         data.update(phase=meta.phase, round=meta.round, total_rounds=meta.total_rounds, locked=meta.locked)
+        data["late_join"] = meta.late_join
     return data

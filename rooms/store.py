@@ -7,6 +7,7 @@ double-apply. See docs/decisions/0002-game-state-in-redis.md.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import time
 from collections import OrderedDict
@@ -98,6 +99,7 @@ def _state_from(pin: str, meta: dict[str, str], **parts: Any) -> Loaded:
         opens_at=int(meta["opens_at"]),
         deadline=int(meta["deadline"]),
         locked=meta.get("locked") == "1",
+        late_join=meta.get("late_join") == "1",
         **parts,
     )
     return Loaded(
@@ -117,6 +119,7 @@ def meta_fields(state: GameState) -> dict[str, str]:
         "opens_at": str(state.opens_at),
         "deadline": str(state.deadline),
         "locked": "1" if state.locked else "0",
+        "late_join": "1" if state.late_join else "0",
     }
 
 
@@ -226,6 +229,7 @@ class GameMeta:
     active: int
     host_id: int
     game_key: str = ""
+    late_join: bool = False
 
 
 def _meta_parse(raw: dict[str, str]) -> GameMeta | None:
@@ -240,6 +244,7 @@ def _meta_parse(raw: dict[str, str]) -> GameMeta | None:
         active=int(raw.get("active", 0)),
         host_id=int(raw["host_id"]),
         game_key=raw.get("game_key", ""),
+        late_join=raw.get("late_join") == "1",
     )
 
 
@@ -341,10 +346,10 @@ async def answers_all(pin: str, total_rounds: int) -> dict[int, tuple[dict[str, 
 
 async def join_commit(
     pin: str, player: Player, nickname_key: str, lobby_interval_ms: int, game_key: str, address: str
-) -> tuple[str, Any, int]:
-    """('ok', active, lobby_gate_wait_ms) or ('err', reason, 0): the JOIN script checks the game is in its
-    lobby, unlocked, and the nickname free, then adds the player and tries the `lobby` gate; the joins of
-    `address` are counted first (`rate_limited`).
+) -> tuple[str, Any, int, str]:
+    """('ok', active, lobby_gate_wait_ms, phase) or ('err', reason, 0, ''): the JOIN script checks the game
+    is in its lobby (or lets late players in), unlocked, and the nickname free, then adds the player and tries
+    the `lobby` gate; the joins of `address` are counted first (`rate_limited`).
     Raises StaleQuiz when `game_key` (of the quiz the caller decided with) is not the game's."""
     joins = limits.rate("join")
     keys = [
@@ -371,8 +376,8 @@ async def join_commit(
     reply = await run_script(scripts.JOIN, keys, args)
     _stale_quiz_check(pin, reply)
     if reply[0] != "ok":
-        return "err", reply[1], 0
-    return "ok", int(reply[1]), int(reply[2])
+        return "err", reply[1], 0, ""
+    return "ok", int(reply[1]), int(reply[2]), str(reply[3])
 
 
 @dataclass(frozen=True)
@@ -433,10 +438,23 @@ async def transition_commit(
     if results:
         keys.append(k.results_key(pin, old.round))
         writes += [[4, pid, row] for pid, row in results.items()]
+    # A player kicked during a question leaves the round's answers (the next round's open empties them in
+    # the state only: earlier rounds' answers stay in Redis for the records).
+    deletes: list[list[Any]] = [
+        [2, pid]
+        for pid in old.answers
+        if new.round == old.round and pid not in new.answers and new.players[pid].kicked
+    ]
+    for pid, player in new.players.items():  # a reclaim gives the player a new token
+        was = old.players.get(pid)
+        if was is not None and was.token != player.token:
+            keys.append(k.tokens_key(pin))
+            deletes.append([len(keys), was.token])
+            writes.append([len(keys), player.token, pid])
     # Joins change `active` without touching `seq`, so it moves by a delta, never by overwrite.
     active_delta = len(new.active_players()) - len(old.active_players())
     reply = await run_script(
-        scripts.COMMIT, keys, [loaded.seq, expect_answers, ttl(), _dump(writes), active_delta]
+        scripts.COMMIT, keys, [loaded.seq, expect_answers, ttl(), _dump(writes), active_delta, _dump(deletes)]
     )
     if reply[0] != "ok":
         raise Conflict(pin)
@@ -477,6 +495,39 @@ async def result_row(pin: str, round_no: int, player_id: str) -> list | None:
 
 async def roster_remove(pin: str, nickname: str) -> None:
     await client().lrem(k.roster_key(pin), 1, nickname)
+
+
+async def roster_add(pin: str, nickname: str) -> None:
+    await client().rpush(k.roster_key(pin), nickname)
+
+
+def _reclaim_counters(pin: str, address: str, nickname_key: str) -> tuple[list[str], limits.Rate]:
+    """The wrong-code counters of a reclaim: one per address, one per nickname (hashed: any text)."""
+    wrong = limits.rate("reclaim")
+    nick = hashlib.sha256(nickname_key.encode()).hexdigest()[:16]
+    return [
+        limits.game_limit_key(pin, "reclaim", f"a:{address}", wrong),
+        limits.game_limit_key(pin, "reclaim", f"n:{nick}", wrong),
+    ], wrong
+
+
+async def reclaim_blocked(pin: str, address: str, nickname_key: str) -> bool:
+    """Whether the address or the nickname has used up its wrong reclaim codes for now."""
+    keys, wrong = _reclaim_counters(pin, address, nickname_key)
+    if wrong.off:
+        return False
+    counts = await client().mget(keys)
+    return any(int(n or 0) >= wrong.limit for n in counts)
+
+
+async def reclaim_failed(pin: str, address: str, nickname_key: str) -> None:
+    keys, wrong = _reclaim_counters(pin, address, nickname_key)
+    if wrong.off:
+        return
+    async with client().pipeline(transaction=True) as pipe:
+        for key in keys:
+            pipe.incr(key).pexpire(key, wrong.window_ms)
+        await pipe.execute()
 
 
 async def deadline_add(pin: str, round_no: int, deadline: int) -> None:

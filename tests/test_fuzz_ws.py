@@ -62,6 +62,7 @@ ERROR_CODES = {
     "game_locked",
     "game_started",
     "bad_token",
+    "bad_code",
     "not_found",
     "stale",
     "muted",
@@ -299,11 +300,12 @@ def frames_of(types: list[str], fields: list[str]) -> st.SearchStrategy[str | by
 
 
 PLAY = frames_of(
-    ["join", "resume", "answer", "ping"],
-    ["nickname", "token", "round", "choice", "choices", "text", "value", "client_time"],
+    ["join", "resume", "reclaim", "answer", "ping"],
+    ["nickname", "token", "code", "round", "choice", "choices", "text", "value", "client_time"],
 )
 HOST_FRAMES = frames_of(
-    ["kick", "roster", "ping"], ["player_id", "nickname", "offset", "limit", "prefix", "client_time"]
+    ["kick", "unkick", "late_join", "roster", "ping"],
+    ["player_id", "nickname", "allowed", "offset", "limit", "prefix", "client_time"],
 )
 CHAT = frames_of(
     ["hello", "say", "delete", "mute", "unmute", "ping"], ["token", "text", "id", "player_id", "client_time"]

@@ -558,11 +558,12 @@ def test_all_answered_needs_every_active_player():
     g.answer(b, {"choice": 11})
     assert machine.everyone_answered(g.state) is False
     assert refused_code(g.close("all_answered")) == "not_all_answered"
-    g.do(c.Kick(c_))  # the one who had not answered leaves
-    assert machine.everyone_answered(g.state) is True
-    reveal = one(g.close("all_answered"), e.Revealed)
+    events = g.do(c.Kick(c_))  # the one who had not answered leaves: the kick closes the round
+    reveal = one(events, e.Revealed)
     assert reveal.reason == "all_answered"
     assert (reveal.answered, reveal.players) == (2, 2)
+    assert g.state.phase == "reveal"
+    assert refused_code(g.close("all_answered")) == "stale"
 
 
 def test_all_answered_with_no_players_is_refused():

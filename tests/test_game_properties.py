@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import math
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -304,11 +304,21 @@ class Checker:
             assert new_pos > old_pos
 
         revealed_now: set[int] = set()
+        seen = self.closing_state(cmd, before) if not refused else before
         for ev in t.events:
-            self.check_event(ev, cmd, before, after, revealed_now)
+            self.check_event(ev, cmd, seen, after, revealed_now)
 
         self.check_state(after)
         self.state = after
+
+    @staticmethod
+    def closing_state(cmd: c.Command, before: GameState) -> GameState:
+        """The state a kick closes the round from: the kicked player out, with their answer."""
+        if not isinstance(cmd, c.Kick) or cmd.player_id not in before.players:
+            return before
+        gone = replace(before.players[cmd.player_id], kicked=True)
+        answers = {pid: a for pid, a in before.answers.items() if pid != cmd.player_id}
+        return replace(before, players={**before.players, gone.id: gone}, answers=answers)
 
     def check_refusal(self, cmd: c.Command, refused: e.Refused, before: GameState) -> None:
         if refused.code == "early":
@@ -357,12 +367,13 @@ class Checker:
             assert ev.answered == sum(1 for pid in after.answers if pid in active)
 
         elif isinstance(ev, e.Revealed):
-            assert isinstance(cmd, c.Close) and before.phase == QUESTION and ev.round == before.round
+            assert isinstance(cmd, c.Close | c.Kick) and before.phase == QUESTION and ev.round == before.round
             assert ev.round not in self.closed, "a round closed twice"
-            if cmd.reason == "timeout":
+            if ev.reason == "timeout":
                 assert self.now >= before.deadline
-            if cmd.reason == "all_answered":
+            if ev.reason == "all_answered":  # a kick closes the round when everyone left has answered
                 assert machine.everyone_answered(before)
+            assert isinstance(cmd, c.Close) or ev.reason == "all_answered"
             active = {p.id for p in before.active_players()}
             assert ev.players == len(active)
             assert ev.answered == sum(1 for pid in before.answers if pid in active)

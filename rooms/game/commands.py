@@ -11,11 +11,23 @@ class Join:
     player_id: str
     nickname: str
     token: str
+    reclaim_code: str = ""  # shown once to the player; only its hash is kept
 
 
 @dataclass(frozen=True)
 class Resume:
     token: str
+
+
+@dataclass(frozen=True)
+class Reclaim:
+    """A player who lost their token takes their place back with nickname and reclaim code; they get a
+    fresh token and a fresh code (the old ones stop working)."""
+
+    nickname: str
+    code: str
+    token: str
+    new_code: str
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,16 @@ class Kick:
 
 
 @dataclass(frozen=True)
+class Unkick:
+    player_id: str
+
+
+@dataclass(frozen=True)
+class LateJoin:
+    allowed: bool
+
+
+@dataclass(frozen=True)
 class Lock:
     pass
 
@@ -63,4 +85,18 @@ class End:
     pass
 
 
-Command = Join | Resume | SubmitAnswer | Start | Next | Close | Kick | Lock | Unlock | End
+Command = (
+    Join
+    | Resume
+    | Reclaim
+    | SubmitAnswer
+    | Start
+    | Next
+    | Close
+    | Kick
+    | Unkick
+    | LateJoin
+    | Lock
+    | Unlock
+    | End
+)

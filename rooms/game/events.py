@@ -34,9 +34,10 @@ class Welcome(Event):
     token: str
     nickname: str
     game: dict[str, Any]
+    reclaim_code: str | None = None  # on join and reclaim only: the code is kept hashed
 
     def frame(self) -> dict[str, Any]:
-        return frames.welcome(self.player_id, self.token, self.nickname, self.game)
+        return frames.welcome(self.player_id, self.token, self.nickname, self.game, self.reclaim_code)
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,10 @@ class Refused(Event):
     code: str
     message: str
     close_code: int | None = None
+    reason: str | None = None  # which rule refused, where one code covers several (`invalid` nicknames)
 
     def frame(self) -> dict[str, Any]:
-        return frames.error(self.code, self.message)
+        return frames.error(self.code, self.message, self.reason)
 
 
 @dataclass(frozen=True)
@@ -207,3 +209,24 @@ class LockChanged(Event):
 
     def frame(self) -> dict[str, Any]:
         return frames.lock(self.locked)
+
+
+@dataclass(frozen=True)
+class PlayerUnkicked(Event):
+    audience: ClassVar[str] = HOSTS
+    type: ClassVar[str] = "player_unkicked"
+    player_id: str
+    nickname: str
+
+    def frame(self) -> dict[str, Any]:
+        return frames.player_unkicked(self.player_id, self.nickname)
+
+
+@dataclass(frozen=True)
+class LateJoinChanged(Event):
+    audience: ClassVar[str] = ROOM
+    type: ClassVar[str] = "late_join"
+    allowed: bool
+
+    def frame(self) -> dict[str, Any]:
+        return frames.late_join(self.allowed)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 import unicodedata
 from collections import Counter
@@ -61,6 +63,7 @@ def snapshot(state: GameState, quiz: QuizSpec, player: Player | None) -> dict[st
         "round": state.round,
         "total_rounds": state.total_rounds,
         "locked": state.locked,
+        "late_join": state.late_join,
         "title": quiz.title,
     }
     if player is not None:
@@ -89,22 +92,56 @@ INVISIBLE_CATEGORIES = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
 BLANK_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")  # Hangul fillers, braille blank: look empty
 
 
-def nickname_problem(nickname: Any) -> str | None:
+NICKNAME_LENGTH, NICKNAME_INVISIBLE = "nickname_length", "nickname_invisible"
+
+
+def nickname_refusal(nickname: Any) -> tuple[str, str] | None:
+    """(reason, message) when `nickname` may not be used, else None."""
     if not isinstance(nickname, str):
-        return "nickname must be a string"
+        return NICKNAME_LENGTH, "nickname must be a string"
     trimmed = nickname.strip()
     if not 1 <= len(trimmed) <= NICKNAME_MAX:
-        return f"nickname must be 1 to {NICKNAME_MAX} characters after trimming"
+        return NICKNAME_LENGTH, f"nickname must be 1 to {NICKNAME_MAX} characters after trimming"
     if any(unicodedata.category(ch) in INVISIBLE_CATEGORIES or ch in BLANK_FILLERS for ch in trimmed):
-        return "nickname may not contain control or invisible characters"
+        return NICKNAME_INVISIBLE, "nickname may not contain control or invisible characters"
     return None
 
 
+def nickname_problem(nickname: Any) -> str | None:
+    refusal = nickname_refusal(nickname)
+    return refusal[1] if refusal else None
+
+
+# A reclaim code: what a player who lost their token types, with their nickname, to take their place back.
+# No 0/O, 1/I/L: read off a phone and typed on another.
+RECLAIM_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+RECLAIM_CODE_LENGTH = 6
+
+
+def reclaim_code_clean(code: Any) -> str | None:
+    """The code as issued (upper case, no spaces or dashes), or None when it cannot be one."""
+    if not isinstance(code, str) or len(code) > 32:
+        return None
+    cleaned = "".join(code.split()).replace("-", "").upper()
+    if len(cleaned) != RECLAIM_CODE_LENGTH or any(ch not in RECLAIM_ALPHABET for ch in cleaned):
+        return None
+    return cleaned
+
+
+def reclaim_hash(player_id: str, code: str) -> str:
+    return hashlib.sha256(f"{player_id}:{code}".encode()).hexdigest()
+
+
+def may_join(state: GameState) -> bool:
+    """Whether the game's phase admits new players: its lobby, or any phase but the end with late joins on."""
+    return state.phase == LOBBY or (state.late_join and state.phase != FINISHED)
+
+
 def _join(state: GameState, cmd: c.Join, now: int, quiz: QuizSpec) -> Transition:
-    problem = nickname_problem(cmd.nickname)
-    if problem:
-        return refuse(state, "invalid", problem)
-    if state.phase != LOBBY:
+    refusal = nickname_refusal(cmd.nickname)
+    if refusal:
+        return Transition(state, [e.Refused("invalid", refusal[1], reason=refusal[0])])
+    if not may_join(state):
         return refuse(state, "game_started", "the game has already started")
     if state.locked:
         return refuse(state, "game_locked", "the host has locked the game")
@@ -112,11 +149,21 @@ def _join(state: GameState, cmd: c.Join, now: int, quiz: QuizSpec) -> Transition
     key = nickname.casefold()
     if key in state.nicknames:
         return refuse(state, "nickname_taken", f"the nickname {nickname!r} is taken")
-    player = Player(id=cmd.player_id, nickname=nickname, token=cmd.token, joined_at=now)
+    code = cmd.reclaim_code
+    # A late player starts at 0 points: ranked behind everyone who scored.
+    rank = 1 + sum(1 for p in state.active_players() if p.score > 0)
+    player = Player(
+        id=cmd.player_id,
+        nickname=nickname,
+        token=cmd.token,
+        joined_at=now,
+        rank=rank,
+        reclaim=reclaim_hash(cmd.player_id, code) if code else "",
+    )
     new = replace(
         state, players={**state.players, player.id: player}, nicknames={**state.nicknames, key: player.id}
     )
-    welcome = e.Welcome(player.id, player.token, player.nickname, snapshot(new, quiz, player))
+    welcome = e.Welcome(player.id, player.token, player.nickname, snapshot(new, quiz, player), code or None)
     return Transition(new, [welcome, e.PlayerJoined(player.id, player.nickname)])
 
 
@@ -131,18 +178,77 @@ def _resume(state: GameState, cmd: c.Resume, now: int, quiz: QuizSpec) -> Transi
     )
 
 
+def _reclaim(state: GameState, cmd: c.Reclaim, now: int, quiz: QuizSpec) -> Transition:
+    """The same refusal for an unknown nickname and a wrong code: a guess learns nothing."""
+    code = reclaim_code_clean(cmd.code)
+    nickname = cmd.nickname.strip().casefold() if isinstance(cmd.nickname, str) else ""
+    player = state.players.get(state.nicknames.get(nickname, ""))
+    if (
+        code is None
+        or player is None
+        or not player.reclaim
+        or not hmac.compare_digest(player.reclaim, reclaim_hash(player.id, code))
+    ):
+        return refuse(state, "bad_code", "no player with that nickname and code")
+    if player.kicked:
+        return refuse(state, "forbidden", "you were removed from this game", frames.CLOSE_FORBIDDEN)
+    player = replace(player, token=cmd.token, reclaim=reclaim_hash(player.id, cmd.new_code))
+    new = replace(state, players={**state.players, player.id: player})
+    welcome = e.Welcome(player.id, player.token, player.nickname, snapshot(new, quiz, player), cmd.new_code)
+    return Transition(new, [welcome])
+
+
+def _answers_counted(state: GameState) -> e.AnswerCounted:
+    """The host's `answer_count` after the players in the game changed during a question."""
+    active = state.active_players()
+    return e.AnswerCounted(state.round, sum(1 for p in active if p.id in state.answers), len(active))
+
+
+def _reranked(players: dict[str, Player]) -> dict[str, Player]:
+    """The players with the ranks of those still in the game among themselves."""
+    active = [p for p in players.values() if not p.kicked]
+    ranks = ranks_for({p.id: p.score for p in active})
+    return {**players, **{p.id: replace(p, rank=ranks[p.id]) for p in active if p.rank != ranks[p.id]}}
+
+
 def _kick(state: GameState, cmd: c.Kick, now: int, quiz: QuizSpec) -> Transition:
+    """A kicked player's answer to the open round goes too: the round counts only players still in the game,
+    and closes now if everyone left has answered."""
     if state.phase == FINISHED:
         return refuse(state, "invalid", "the game is over")
     player = state.players.get(cmd.player_id)
     if player is None or player.kicked:
         return refuse(state, "invalid", "no such player")
-    players = {**state.players, player.id: replace(player, kicked=True)}
-    # The others' ranks no longer count the kicked player.
-    active = [p for p in players.values() if not p.kicked]
-    ranks = ranks_for({p.id: p.score for p in active})
-    players.update({p.id: replace(p, rank=ranks[p.id]) for p in active if p.rank != ranks[p.id]})
-    return Transition(replace(state, players=players), [e.PlayerKicked(player.id, player.nickname)])
+    players = _reranked({**state.players, player.id: replace(player, kicked=True)})
+    answers = {pid: a for pid, a in state.answers.items() if pid != player.id}
+    new = replace(state, players=players, answers=answers)
+    kicked = e.PlayerKicked(player.id, player.nickname)
+    if state.phase != QUESTION:
+        return Transition(new, [kicked])
+    if everyone_answered(new):
+        closed = _close(new, c.Close(state.round, "all_answered"), now, quiz)
+        return Transition(closed.state, [kicked, *closed.events])
+    return Transition(new, [kicked, _answers_counted(new)])
+
+
+def _unkick(state: GameState, cmd: c.Unkick, now: int, quiz: QuizSpec) -> Transition:
+    """Undoes a kick: the player may resume (or reclaim) again, with the score they had."""
+    if state.phase == FINISHED:
+        return refuse(state, "invalid", "the game is over")
+    player = state.players.get(cmd.player_id)
+    if player is None or not player.kicked:
+        return refuse(state, "invalid", "no such kicked player")
+    new = replace(state, players=_reranked({**state.players, player.id: replace(player, kicked=False)}))
+    back = e.PlayerUnkicked(player.id, player.nickname)
+    return Transition(new, [back, _answers_counted(new)] if state.phase == QUESTION else [back])
+
+
+def _late_join(state: GameState, cmd: c.LateJoin, now: int, quiz: QuizSpec) -> Transition:
+    if state.phase == FINISHED:
+        return refuse(state, "invalid", "the game is over")
+    if not isinstance(cmd.allowed, bool):
+        return refuse(state, "invalid", "allowed must be true or false")
+    return Transition(replace(state, late_join=cmd.allowed), [e.LateJoinChanged(cmd.allowed)])
 
 
 def _lock(state: GameState, cmd: c.Lock | c.Unlock, now: int, quiz: QuizSpec) -> Transition:
@@ -355,11 +461,14 @@ def _end(state: GameState, cmd: c.End, now: int, quiz: QuizSpec) -> Transition:
 _HANDLERS = {
     c.Join: _join,
     c.Resume: _resume,
+    c.Reclaim: _reclaim,
     c.SubmitAnswer: _answer,
     c.Start: _start,
     c.Next: _next,
     c.Close: _close,
     c.Kick: _kick,
+    c.Unkick: _unkick,
+    c.LateJoin: _late_join,
     c.Lock: _lock,
     c.Unlock: _lock,
     c.End: _end,

@@ -19,11 +19,20 @@ class Player:
     rank: int = 1
     kicked: bool = False
     joined_at: int = 0
+    reclaim: str = ""  # hash of the player's reclaim code (machine.reclaim_hash); "" for none
 
     def scored(self, points: int, streak: int, rank: int) -> Player:
         """This player after a round (dataclasses.replace costs 3x as much: a close does it per player)."""
         return Player(
-            self.id, self.nickname, self.token, self.score + points, streak, rank, self.kicked, self.joined_at
+            self.id,
+            self.nickname,
+            self.token,
+            self.score + points,
+            streak,
+            rank,
+            self.kicked,
+            self.joined_at,
+            self.reclaim,
         )
 
 
@@ -54,6 +63,7 @@ class GameState:
     opens_at: int = 0
     deadline: int = 0
     locked: bool = False
+    late_join: bool = False  # the host lets players join while the game runs
     players: dict[str, Player] = field(default_factory=dict)
     nicknames: dict[str, str] = field(default_factory=dict)  # casefolded nickname -> player id
     answers: dict[str, Answer] = field(default_factory=dict)  # the current round's answers by player id

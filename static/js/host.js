@@ -36,6 +36,9 @@ let pageAsked = false;
 let exhaustedAt = -1; // playerCount when a page came back empty: nothing to load until more join
 let phase = "lobby";
 let locked = false;
+let lateJoin = false;
+let confirming = null; // the roster key of the player whose kick waits for "Yes, remove"
+let noticeTimer = null;
 let question = null;
 let chat = null;
 
@@ -83,11 +86,18 @@ function onFrame(frame) {
       return onFinished(frame);
     case "lock":
       return setLocked(frame.locked);
+    case "late_join":
+      return setLateJoin(frame.allowed);
     case "player_kicked":
-      roster.delete(frame.nickname.toLowerCase());
+      rosterMark(frame, true);
       playerCount = Math.max(0, playerCount - 1);
       renderRoster();
-      fill($("#host-notice"), t("removed", { nickname: frame.nickname }));
+      notice(t("removed", { nickname: frame.nickname }));
+      return;
+    case "player_unkicked":
+      rosterMark(frame, false);
+      renderRoster();
+      notice(t("back_in", { nickname: frame.nickname }));
       return;
     case "error":
       fill($("#host-error"), t("error", { message: frame.message }));
@@ -107,6 +117,7 @@ function onWelcome(frame) {
   pageAsked = false;
   renderRoster();
   setLocked(game.locked);
+  setLateJoin(game.late_join);
   fill($("#host-error"));
   if (!chat && cfg.chat !== false) chat = mountChat($("#chat"), { pin, isHost: true });
   setPhase(game.phase);
@@ -144,9 +155,25 @@ function storedQuestion(round) {
 // --- players -----------------------------------------------------------------------------------
 
 function rosterAdd(players) {
-  for (const p of players.filter((p) => !p.kicked)) {
-    roster.set(p.nickname.toLowerCase(), { nickname: p.nickname, id: p.player_id, score: p.score });
+  for (const p of players) {
+    roster.set(p.nickname.toLowerCase(), { nickname: p.nickname, id: p.player_id, score: p.score, kicked: p.kicked });
   }
+}
+
+/** Kicked players stay in the list, struck through, with "Undo kick". */
+function rosterMark(frame, kicked) {
+  const key = frame.nickname.toLowerCase();
+  roster.set(key, { ...roster.get(key), nickname: frame.nickname, id: frame.player_id, kicked });
+  if (confirming === key) confirming = null;
+}
+
+const activeShown = () => [...roster.values()].filter((p) => !p.kicked).length;
+
+/** A passing notice: it clears itself after a few seconds. */
+function notice(text) {
+  fill($("#host-notice"), text);
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(() => fill($("#host-notice")), 6000);
 }
 
 function onRosterPage(frame) {
@@ -171,7 +198,7 @@ function onLobby(frame) {
   const seen = new Set(names.map((n) => n.toLowerCase()));
   // The list is complete when shorter than its cap: names missing from it have left (kicked).
   if (names.length >= frame.players) {
-    for (const key of [...roster.keys()]) if (!seen.has(key)) roster.delete(key);
+    for (const [key, p] of [...roster]) if (!seen.has(key) && !p.kicked) roster.delete(key);
   }
   for (const name of names) {
     if (!roster.has(name.toLowerCase())) roster.set(name.toLowerCase(), { nickname: name, id: null });
@@ -183,9 +210,10 @@ function onLobby(frame) {
 function renderMore() {
   const more = $("#players-more");
   // Pages are in join order: players not shown yet (also those who joined since) are past pageNext.
-  more.hidden = roster.size >= playerCount || exhaustedAt === playerCount;
+  const shown = activeShown();
+  more.hidden = shown >= playerCount || exhaustedAt === playerCount;
   more.disabled = pageAsked || !(socket?.isOpen ?? false);
-  fill(more, t("show_more", { shown: roster.size, total: playerCount }));
+  fill(more, t("show_more", { shown, total: playerCount }));
 }
 
 function renderRoster() {
@@ -203,28 +231,70 @@ function renderRoster() {
     [...roster.values()].map((p) =>
       h(
         "li",
-        { class: "player", dataset: { nickname: p.nickname } },
+        { class: p.kicked ? "player is-kicked" : "player", dataset: { nickname: p.nickname } },
         h("span", { class: "player-name" }, p.nickname),
-        h(
-          "button",
-          {
-            type: "button",
-            class: "btn small ghost kick",
-            "aria-label": t("kick_label", { nickname: p.nickname }),
-            disabled: phase === "finished",
-            onclick: () => kick(p.nickname),
-          },
-          t("kick"),
-        ),
+        playerActions(p),
       ),
     ),
   );
 }
 
-function kick(nickname) {
-  // `lobby` frames carry names only: a player not yet known by id is kicked by nickname.
+function playerActions(p) {
+  const over = phase === "finished";
+  if (p.kicked) {
+    return h(
+      "button",
+      {
+        type: "button",
+        class: "btn small unkick",
+        "aria-label": t("unkick_label", { nickname: p.nickname }),
+        disabled: over,
+        onclick: () => playerCommand("unkick", p.nickname),
+      },
+      t("unkick"),
+    );
+  }
+  if (confirming === p.nickname.toLowerCase() && !over) {
+    return h(
+      "span",
+      { class: "confirm", role: "group" },
+      t("kick_confirm", { nickname: p.nickname }),
+      h(
+        "button",
+        { type: "button", class: "btn danger small kick-yes", onclick: () => playerCommand("kick", p.nickname) },
+        t("kick_yes"),
+      ),
+      h("button", { type: "button", class: "btn small kick-no", onclick: () => confirmKick(null) }, t("cancel")),
+    );
+  }
+  return h(
+    "button",
+    {
+      type: "button",
+      class: "btn small ghost kick",
+      "aria-label": t("kick_label", { nickname: p.nickname }),
+      disabled: over,
+      onclick: () => confirmKick(p.nickname),
+    },
+    t("kick"),
+  );
+}
+
+/** Kick asks first: the button turns into "Remove ann? Yes, remove / Cancel" (Cancel has the focus). */
+function confirmKick(nickname) {
+  const key = nickname?.toLowerCase() ?? confirming;
+  confirming = nickname ? key : null;
+  renderRoster();
+  const row = [...$("#players").children].find((li) => li.dataset.nickname?.toLowerCase() === key);
+  row?.querySelector(nickname ? ".kick-no" : ".kick")?.focus();
+}
+
+function playerCommand(type, nickname) {
+  // `lobby` frames carry names only: a player not yet known by id is named by nickname.
+  confirming = null;
   const entry = roster.get(nickname.toLowerCase());
-  socket.send(entry?.id ? { type: "kick", player_id: entry.id } : { type: "kick", nickname });
+  socket.send(entry?.id ? { type, player_id: entry.id } : { type, nickname });
+  renderRoster();
 }
 
 // --- rounds ------------------------------------------------------------------------------------
@@ -335,6 +405,12 @@ function setLocked(value) {
   $("#locked-note").hidden = !locked;
 }
 
+function setLateJoin(value) {
+  lateJoin = !!value;
+  fill($("#btn-late"), lateJoin ? t("late_join_on") : t("late_join_off"));
+  $("#btn-late").setAttribute("aria-pressed", String(lateJoin));
+}
+
 function updateControls() {
   const open = socket?.isOpen ?? false;
   const visible = {
@@ -342,6 +418,7 @@ function updateControls() {
     "btn-skip": phase === "question",
     "btn-next": phase === "reveal" || phase === "leaderboard",
     "btn-lock": phase !== "finished",
+    "btn-late": phase !== "finished",
     "btn-end": phase !== "finished",
   };
   for (const [id, show] of Object.entries(visible)) {
@@ -362,6 +439,10 @@ $("#btn-start").addEventListener("click", () => command("start"));
 $("#btn-skip").addEventListener("click", () => command("skip"));
 $("#btn-next").addEventListener("click", () => command("next"));
 $("#btn-lock").addEventListener("click", () => command(locked ? "unlock" : "lock"));
+$("#btn-late").addEventListener("click", () => {
+  fill($("#host-error"));
+  socket.send({ type: "late_join", allowed: !lateJoin });
+});
 $("#btn-end").addEventListener("click", () => {
   $("#end-confirm").hidden = false;
   $("#btn-end-no").focus();

@@ -20,7 +20,10 @@ form.addEventListener("submit", async (event) => {
   pinInput.removeAttribute("aria-invalid");
   nickInput.removeAttribute("aria-invalid");
   if (!/^\d{6}$/.test(pin)) return fail(t("pin_invalid"), pinInput);
-  const resuming = !!sessionStorage.getItem(`qz:token:${pin}`);
+  // A stored session resumes, unless the player typed another nickname: then they join under that one.
+  const stored = sessionStorage.getItem(`qz:me:${pin}`) ?? "";
+  const resuming =
+    !!sessionStorage.getItem(`qz:token:${pin}`) && (!nickname || nickname.toLowerCase() === stored.toLowerCase());
   if (!resuming && (nickname.length < 1 || nickname.length > 24)) return fail(t("nickname_invalid"), nickInput);
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
@@ -31,8 +34,9 @@ form.addEventListener("submit", async (event) => {
     const game = await response.json();
     if (!resuming) {
       if (game.status === "finished" || game.phase === "finished") return fail(t("game_over_pin", { pin }), pinInput);
-      if (game.status === "running" || (game.phase && game.phase !== "lobby")) return fail(t("game_started"), pinInput);
-      if (game.locked) return fail(t("game_locked"), pinInput);
+      // A running game: the play page offers a late join (if the host allows it) or the reclaim form.
+      const started = game.status === "running" || (game.phase && game.phase !== "lobby");
+      if (game.locked && !started) return fail(t("game_locked"), pinInput);
       sessionStorage.setItem(`qz:nickname:${pin}`, nickname);
     }
     location.assign(form.dataset.playUrl.replace("000000", pin));

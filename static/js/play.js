@@ -29,6 +29,7 @@ const keys = {
   // The question and whether it was answered, for a reload during its reveal (frames carry ids only).
   question: `qz:question:${pin}`,
   answered: `qz:answered:${pin}`,
+  code: `qz:code:${pin}`, // the reclaim code shown at join: nickname + code take the place back
 };
 const session = {
   get: (key) => sessionStorage.getItem(key),
@@ -44,6 +45,9 @@ let reveal = null;
 let podiumShown = null;
 let chat = null;
 let over = false;
+let pendingReclaim = null; // {nickname, code} sent until a welcome or an error answers it
+
+const sameName = (a, b) => !!a && !!b && a.trim().toLowerCase() === b.trim().toLowerCase();
 
 const countdown = new Countdown($("#q-countdown"), { now: () => socket.clock.now() });
 
@@ -51,8 +55,12 @@ const socket = new GameSocket({
   url: playUrl,
   hello: () => {
     const token = session.get(keys.token);
+    if (pendingReclaim) return { type: "reclaim", ...pendingReclaim };
+    // A new nickname typed on a phone that is in the game already: join as that one, not the old player.
+    if (pendingNickname && !(token && sameName(pendingNickname, me.nickname))) {
+      return { type: "join", nickname: pendingNickname };
+    }
     if (token) return { type: "resume", token };
-    if (pendingNickname) return { type: "join", nickname: pendingNickname };
     return null;
   },
   isReady: (frame) => frame.type === "welcome",
@@ -83,7 +91,7 @@ async function playUrl() {
 function onState(state, detail) {
   connectionBanner(state);
   app.dataset.socket = state;
-  if (state === "open" && !session.get(keys.token) && !pendingNickname) showNickname();
+  if (state === "open" && !session.get(keys.token) && !pendingNickname && !pendingReclaim) showNickname();
   if (state === "closed" && !over) {
     if (detail.code === CLOSE.UNKNOWN_PIN) message(t("unknown_pin", { pin }));
     else if (detail.code === CLOSE.FORBIDDEN) kicked();
@@ -128,10 +136,13 @@ function onWelcome(frame) {
   session.set(keys.token, frame.token);
   session.set(keys.me, frame.nickname);
   session.set(keys.nickname, null);
+  if (frame.reclaim_code) session.set(keys.code, frame.reclaim_code);
   pendingNickname = null;
+  pendingReclaim = null;
   me.joined = true;
   me.nickname = frame.nickname;
   $("#me-nick").textContent = frame.nickname;
+  showCode();
   if (!chat && cfg.chat !== false) chat = mountChat($("#chat"), { pin, token: frame.token });
   applySnapshot(frame.game);
 }
@@ -174,34 +185,86 @@ function restoreQuestion(round) {
   answered = session.get(keys.answered) === String(round);
 }
 
+/** The reclaim code in the lobby and the header, so the player can note it. */
+function showCode() {
+  const code = session.get(keys.code);
+  $("#me-code").hidden = !code;
+  $("#reclaim-note").hidden = !code;
+  if (!code) return;
+  fill($("#me-code"), code);
+  fill($("#reclaim-note"), t("your_code", { code }));
+}
+
 function onError(frame) {
   const joinCodes = {
     nickname_taken: "nickname_taken",
-    invalid: "nickname_invalid",
+    invalid: frame.reason === "nickname_invisible" ? "nickname_invisible" : "nickname_invalid",
     game_locked: "game_locked",
     game_started: "game_started",
   };
+  if (pendingReclaim && ["bad_code", "rate_limited", "forbidden", "invalid"].includes(frame.code)) {
+    const tried = pendingReclaim;
+    pendingReclaim = null;
+    if (frame.code === "forbidden") return kicked();
+    return showReclaim(tried.nickname, frame.code === "rate_limited" ? t("reclaim_rate_limited") : t("bad_code"));
+  }
   if (frame.code === "bad_token") {
     session.set(keys.token, null);
     pendingNickname = null;
     return showNickname(t("session_expired"));
   }
-  if (!me.joined && joinCodes[frame.code]) {
+  if ((!me.joined || pendingNickname) && joinCodes[frame.code]) {
+    const tried = pendingNickname;
     pendingNickname = null;
     session.set(keys.nickname, null);
-    return showNickname(t(joinCodes[frame.code]));
+    showNickname(t(joinCodes[frame.code]), tried);
+    // Taken or started: it may be this player's own place, lost with the tab; the code gets it back.
+    if (frame.code === "nickname_taken" || frame.code === "game_started" || frame.code === "game_locked") {
+      showReclaim(tried);
+    }
+    return;
   }
   if (frame.code === "rate_limited" || frame.code === "not_found" || frame.code === "forbidden") return;
   $("#answer-status").textContent = t("error", { message: frame.message });
 }
 
-function showNickname(error = "") {
+function showNickname(error = "", tried = null) {
   showView(app, "view-nickname");
   const input = $("#nickname");
-  if (!input.value && me.nickname) input.value = me.nickname;
+  if (tried) input.value = tried; // never empty the box the player typed in
+  else if (!input.value && me.nickname) input.value = me.nickname;
   $("#nickname-error").textContent = error;
+  // A phone already in the game under another nickname may go back to that player.
+  const oldToken = session.get(keys.token);
+  $("#btn-continue").hidden = !(oldToken && me.nickname && !sameName(input.value, me.nickname));
+  fill($("#btn-continue"), t("continue_as", { nickname: me.nickname ?? "" }));
   input.focus();
 }
+
+function showReclaim(nickname, error = "") {
+  if (app.dataset.view !== "view-nickname") showNickname();
+  $("#reclaim").hidden = false;
+  if (nickname) $("#reclaim-nickname").value = nickname;
+  if (!$("#reclaim-code").value && session.get(keys.code)) $("#reclaim-code").value = session.get(keys.code);
+  fill($("#reclaim-error"), error);
+  if (error) $("#reclaim-code").focus();
+}
+
+$("#reclaim-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const nickname = $("#reclaim-nickname").value.trim();
+  const code = $("#reclaim-code").value.trim();
+  if (!nickname || !code) return fill($("#reclaim-error"), t("bad_code"));
+  fill($("#reclaim-error"));
+  pendingReclaim = { nickname, code };
+  if (!socket.send({ type: "reclaim", nickname, code })) socket.refresh();
+});
+
+$("#btn-continue").addEventListener("click", () => {
+  pendingNickname = null;
+  session.set(keys.nickname, null);
+  socket.refresh(); // resumes with the stored token
+});
 
 $("#nickname-form").addEventListener("submit", (event) => {
   event.preventDefault();
@@ -212,7 +275,8 @@ $("#nickname-form").addEventListener("submit", (event) => {
   }
   pendingNickname = nickname;
   $("#nickname-error").textContent = "";
-  if (!socket.send({ type: "join", nickname })) socket.refresh();
+  if (me.joined) socket.refresh(); // this socket is the old player's: join on a fresh one
+  else if (!socket.send({ type: "join", nickname })) socket.refresh();
 });
 
 function kicked(reason) {
@@ -265,7 +329,8 @@ function onQuestion(frame, alreadyAnswered) {
   showView(app, "view-question");
   announce(`${t("round_of", { round: frame.round, total: frame.total_rounds })}: ${frame.text}`);
   countdown.start(frame.deadline, frame.time_limit_ms);
-  if (!alreadyAnswered) area.querySelector("button, input")?.focus();
+  // The heading, not the first choice: a focused choice looks chosen (after a reload, say).
+  $("#q-text").focus({ preventScroll: true });
 }
 
 /** Sends the answer once; false when it could not be sent (already answered, or offline). */
@@ -406,7 +471,9 @@ function setScore(score, rank, streak) {
 if (cfg.unknown) {
   message(t("unknown_pin", { pin }));
 } else {
-  if (me.nickname) $("#nickname").value = me.nickname;
+  if (pendingNickname) $("#nickname").value = pendingNickname;
+  else if (me.nickname) $("#nickname").value = me.nickname;
+  showCode();
   showView(app, "view-connecting");
   socket.start();
 }
