@@ -9,7 +9,6 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -17,7 +16,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from .reports import RIGHT, WRONG, game_results_grid, game_results_rows
+from .reports import RIGHT, WRONG, game_results_grid, game_results_rows, label
 
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet reads as the start of a formula
@@ -107,11 +106,14 @@ def results_workbook(results: dict[str, Any]) -> bytes:
     Answers (one row per answer) and Questions (figures and each choice's votes)."""
     book = Workbook(write_only=True)
     header, rows = game_results_grid(results)
-    _sheet(book, _("Standings"), header, rows, freeze="C2", fills=_standings_fills(header, rows))
+    _sheet(book, label("Standings"), header, rows, freeze="C2", fills=_standings_fills(header, rows))
 
     answer_header = [
-        _("Round"), _("Question"), _("Kind"), _("Nickname"), _("Answer"), _("Right"), _("Points"),
-        _("Response time (s)"), _("Final score"), _("Final rank"), _("Removed"),
+        label(name)
+        for name in (
+            "Round", "Question", "Kind", "Nickname", "Answer", "Right", "Points", "Response time (s)",
+            "Final score", "Final rank", "Removed",
+        )
     ]  # fmt: skip
     answer_rows = [
         [
@@ -125,15 +127,18 @@ def results_workbook(results: dict[str, Any]) -> bytes:
             round(row["response_ms"] / 1000, 2),
             row["final_score"],
             row["final_rank"],
-            _("yes") if row["kicked"] else "",
+            label("yes") if row["kicked"] else "",
         ]
         for row in game_results_rows(results)
     ]
-    _sheet(book, _("Answers"), answer_header, answer_rows)
+    _sheet(book, label("Answers"), answer_header, answer_rows)
 
     question_header = [
-        _("Round"), _("Question"), _("Kind"), _("Asked"), _("Answered"), _("Right"), _("Right share (%)"),
-        _("Choice"), _("Votes"), _("Right answer"),
+        label(name)
+        for name in (
+            "Round", "Question", "Kind", "Asked", "Answered", "Right", "Right share (%)", "Choice", "Votes",
+            "Right answer",
+        )
     ]  # fmt: skip
     question_rows: list[list[Any]] = []
     for q in results["questions"]:
@@ -142,7 +147,7 @@ def results_workbook(results: dict[str, Any]) -> bytes:
             q["round"],
             q["question"],
             q["kind_name"],
-            _("yes") if q["asked"] else _("not asked"),
+            label("yes") if q["asked"] else label("not asked"),
             q["answered"] if q["asked"] else "",
             q["correct"] if q["asked"] and q["kind"] != "poll" else "",
             share,
@@ -153,7 +158,7 @@ def results_workbook(results: dict[str, Any]) -> bytes:
             lead = figures if i == 0 else [q["round"], "", "", "", "", "", ""]
             mark = RIGHT if choice["correct"] else ""
             question_rows.append([*lead, choice["text"], choice["votes"] if q["asked"] else "", mark])
-    _sheet(book, _("Questions"), question_header, question_rows)
+    _sheet(book, label("Questions"), question_header, question_rows)
 
     out = io.BytesIO()
     book.save(out)

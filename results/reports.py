@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .selectors import number_value
 
@@ -29,6 +29,11 @@ CSV_FIELDS = [
 ]
 
 RIGHT, WRONG = "✓", "✗"
+
+
+def label(message: str) -> str:
+    """A column or sheet name in the active language (context "report": "Right" is not a direction)."""
+    return pgettext("report", message)
 
 
 def answer_value(kind: str, answer: dict[str, Any]) -> Any:
@@ -73,14 +78,18 @@ def game_results_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
 
 def grid_header(question: dict[str, Any]) -> list[str]:
     n = question["round"]
-    return [f"{n}. {question['question']}", _("%(n)s. right") % {"n": n}, _("%(n)s. points") % {"n": n}]
+    return [
+        f"{n}. {question['question']}",
+        label("%(n)s. right") % {"n": n},
+        label("%(n)s. points") % {"n": n},
+    ]
 
 
 def game_results_grid(results: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     """(header, rows): one row per player in standings order (kicked players last, without a rank), with
     their status, score and number of right answers, then answer, ✓/✗ and points for each question asked."""
     asked = [q for q in results["questions"] if q["asked"]]
-    header = [_("Rank"), _("Nickname"), _("Status"), _("Score"), _("Right answers")]
+    header = [label("Rank"), label("Nickname"), label("Status"), label("Score"), label("Right answers")]
     for q in asked:
         header += grid_header(q)
     marks = {(q["round"], a["player_id"]): a for q in asked for a in q["answers"]}
@@ -91,7 +100,7 @@ def game_results_grid(results: dict[str, Any]) -> tuple[list[str], list[list[Any
         row = [
             "" if s["rank"] is None else s["rank"],
             s["nickname"],
-            _("removed") if s["kicked"] else _("played"),
+            label("removed") if s["kicked"] else label("played"),
             s["score"],
             sum(1 for a in answers if a and a["correct"]),
         ]
