@@ -22,6 +22,7 @@ BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet reads as the start of a formula
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 WIDTH_MIN, WIDTH_MAX = 6, 50
+WIDTH_SAMPLE = 1000  # rows measured for the column widths
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="ECE7F7")
 RIGHT_FILL = PatternFill("solid", fgColor="DFF5E3")
@@ -61,16 +62,20 @@ def _sheet(
     fills: Sequence[Sequence[PatternFill | None]] | None = None,
 ) -> WriteOnlyWorksheet:
     sheet = book.create_sheet(title=title[:31])
+    sample = rows[:WIDTH_SAMPLE]
     for index, title_text in enumerate(header):
-        widest = max((text_width(row[index]) for row in rows if index < len(row)), default=0)
+        widest = max((text_width(row[index]) for row in sample if index < len(row)), default=0)
         width = min(WIDTH_MAX, max(WIDTH_MIN, text_width(title_text) + 2, widest + 2))
         sheet.column_dimensions[get_column_letter(index + 1)].width = width
     sheet.freeze_panes = freeze
     sheet.auto_filter.ref = f"A1:{get_column_letter(max(1, len(header)))}{len(rows) + 1}"
 
-    def cell(value: Any, fill: PatternFill | None = None, header_cell: bool = False) -> WriteOnlyCell:
+    def cell(value: Any, fill: PatternFill | None = None, header_cell: bool = False) -> Any:
         if isinstance(value, str):
             value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        formula_like = isinstance(value, str) and value.startswith("=")
+        if not (formula_like or fill or header_cell):
+            return value  # a plain value writes several times faster than a cell object
         made = WriteOnlyCell(sheet, value=value)
         if isinstance(value, str):
             made.data_type = "s"  # never a formula, whatever the player typed
