@@ -1,25 +1,36 @@
-"""HTTP API of game records: a finished game's results, as JSON or CSV (host only)."""
+"""HTTP API of game records: a finished game's results as JSON (paged on request), CSV or .xlsx, host only."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import renderers, serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from realtime.throttles import PinGuessThrottle, pin_missed
 
+from .exports import XLSX_MEDIA_TYPE, csv_bytes, error_workbook, results_workbook
 from .models import Game
-from .selectors import CSV_FIELDS, game_by_pin, game_results, game_results_rows
+from .reports import CSV_FIELDS, game_results_grid, game_results_rows
+from .selectors import game_by_pin, game_results
+
+LIMIT_MAX = 1000  # players per page of the JSON standings
+PAGE_SIZE = 100  # with ?page= and no ?limit=
+FALSE = ("0", "false", "no")
+
+
+def _error_text(data: Any) -> str:
+    return str(data.get("detail", data) if isinstance(data, dict) else data)
 
 
 class CSVRenderer(renderers.BaseRenderer):
+    """`{"rows": [...]}` (every answer, CSV_FIELDS) or `{"header": [...], "grid": [...]}`; UTF-8, BOM."""
+
     media_type = "text/csv"
     format = "csv"
     charset = "utf-8"
@@ -27,28 +38,87 @@ class CSVRenderer(renderers.BaseRenderer):
     def render(
         self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
     ) -> bytes:
-        out = io.StringIO()
         if isinstance(data, dict) and "rows" in data:
-            writer = csv.DictWriter(out, fieldnames=CSV_FIELDS)
-            writer.writeheader()
-            writer.writerows(data["rows"])
-        else:
-            detail = data.get("detail", data) if isinstance(data, dict) else data
-            csv.writer(out).writerows([["error"], [str(detail)]])
-        return out.getvalue().encode()
+            return csv_bytes(CSV_FIELDS, ([row[f] for f in CSV_FIELDS] for row in data["rows"]))
+        if isinstance(data, dict) and "grid" in data:
+            return csv_bytes(data["header"], data["grid"])
+        return csv_bytes(["error"], [[_error_text(data)]])
+
+
+class XLSXRenderer(renderers.BaseRenderer):
+    media_type = XLSX_MEDIA_TYPE
+    format = "xlsx"
+    charset = None
+    render_style = "binary"
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+    ) -> bytes:
+        if isinstance(data, dict) and isinstance(data.get("xlsx"), bytes):
+            return data["xlsx"]
+        return error_workbook(_error_text(data))
+
+
+def _number(request: Request, name: str, minimum: int, maximum: int | None = None) -> int | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationError({name: "Must be a whole number."}) from None
+    if value < minimum or (maximum is not None and value > maximum):
+        bound = f"{minimum} to {maximum}" if maximum is not None else f"at least {minimum}"
+        raise ValidationError({name: f"Must be {bound}."})
+    return value
+
+
+def _paging(request: Request) -> tuple[int | None, int]:
+    """(limit, offset) from `?limit=&offset=` or `?page=` (1-based, `limit` or 100 players a page)."""
+    limit = _number(request, "limit", 1, LIMIT_MAX)
+    offset = _number(request, "offset", 0)
+    page = _number(request, "page", 1)
+    if page is not None:
+        if offset is not None:
+            raise ValidationError({"page": "Give page or offset, not both."})
+        limit = limit or PAGE_SIZE
+        offset = (page - 1) * limit
+    return limit, offset or 0
 
 
 class GameResultsView(APIView):
-    renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer]
+    renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
     throttle_classes = [PinGuessThrottle]
 
     @extend_schema(
-        parameters=[OpenApiParameter("format", str, enum=["json", "csv"], required=False)],
+        parameters=[
+            OpenApiParameter("format", str, enum=["json", "csv", "xlsx"], required=False),
+            OpenApiParameter(
+                "layout",
+                str,
+                enum=["answers", "grid"],
+                required=False,
+                description="CSV only: one row per answer (default) or one row per player and "
+                "three columns per question asked.",
+            ),
+            OpenApiParameter(
+                "limit", int, required=False, description=f"JSON: players a page, 1-{LIMIT_MAX}."
+            ),
+            OpenApiParameter("offset", int, required=False, description="JSON: players to skip."),
+            OpenApiParameter("page", int, required=False, description=f"JSON: page (limit or {PAGE_SIZE})."),
+            OpenApiParameter(
+                "answers", str, enum=["1", "0"], required=False, description="JSON: 0 leaves out the answers."
+            ),
+        ],
         responses={
             200: inline_serializer(
                 "GameResults",
                 {
                     "pin": serializers.CharField(),
+                    "players_total": serializers.IntegerField(),
+                    "offset": serializers.IntegerField(),
+                    "limit": serializers.IntegerField(allow_null=True),
+                    "next": serializers.CharField(allow_null=True),
                     "standings": serializers.ListField(),
                     "questions": serializers.ListField(),
                 },
@@ -63,9 +133,29 @@ class GameResultsView(APIView):
             raise Http404("No game with that PIN.")
         if game.status != Game.Status.FINISHED:
             return Response({"detail": "The game has not finished yet."}, status=status.HTTP_409_CONFLICT)
-        results = game_results(game)
-        if request.accepted_renderer.format == "csv":
-            response = Response({"rows": game_results_rows(results)})
-            response["Content-Disposition"] = f'attachment; filename="quizzone-{pin}-results.csv"'
-            return response
+        fmt = request.accepted_renderer.format
+        if fmt == "csv":
+            results = game_results(game)
+            if request.query_params.get("layout") == "grid":
+                header, grid = game_results_grid(results)
+                return _attachment(Response({"header": header, "grid": grid}), f"quizzone-{pin}-grid.csv")
+            rows = game_results_rows(results)
+            return _attachment(Response({"rows": rows}), f"quizzone-{pin}-results.csv")
+        if fmt == "xlsx":
+            workbook = results_workbook(game_results(game))
+            return _attachment(Response({"xlsx": workbook}), f"quizzone-{pin}-results.xlsx")
+        limit, offset = _paging(request)
+        answers = request.query_params.get("answers", "1").lower() not in FALSE
+        results = game_results(game, limit=limit, offset=offset, answers=answers)
+        results["next"] = None
+        if limit is not None and offset + limit < results["players_total"]:
+            query = request.query_params.copy()
+            query.pop("page", None)
+            query["limit"], query["offset"] = str(limit), str(offset + limit)
+            results["next"] = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
         return Response(results)
+
+
+def _attachment(response: Response, filename: str) -> Response:
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

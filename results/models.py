@@ -19,6 +19,8 @@ class Game(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.LOBBY)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # How many questions were asked before the game ended (null: saved before this was recorded).
+    rounds_played = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         db_table = "rooms_game"  # created by the rooms app before results became an app of its own

@@ -43,8 +43,11 @@ def game_status_set(pin: str, status: str) -> None:
 
 
 @transaction.atomic
-def game_results_save(pin: str, players: list[PlayerRecord], answers: list[AnswerRecord]) -> Game:
-    """Writes final standings and every answer (server time, points). Idempotent: rewrites on repeat."""
+def game_results_save(
+    pin: str, players: list[PlayerRecord], answers: list[AnswerRecord], rounds_played: int | None = None
+) -> Game:
+    """Writes final standings, every answer (server time, points) and how many questions were asked.
+    Idempotent: rewrites on repeat."""
     game = games_with_pin(pin).select_for_update().first()
     if game is None:
         raise Game.DoesNotExist(pin)
@@ -81,5 +84,6 @@ def game_results_save(pin: str, players: list[PlayerRecord], answers: list[Answe
     )
     game.status = Game.Status.FINISHED
     game.finished_at = game.finished_at or timezone.now()
-    game.save(update_fields=["status", "finished_at"])
+    game.rounds_played = rounds_played
+    game.save(update_fields=["status", "finished_at", "rounds_played"])
     return game

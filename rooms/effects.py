@@ -79,7 +79,9 @@ async def game_results_persist(pin: str, game_key: str) -> str:
         await store.saving_mark(pin, False)
         return "stale"
     players, answers = await _results_records(pin, loaded.state)
-    await database_sync_to_async(records.game_results_save)(pin, players, answers)
+    await database_sync_to_async(records.game_results_save)(
+        pin, players, answers, rounds_played=loaded.state.round
+    )
     await signals.game_finished.asend(sender=__name__, pin=pin)  # a receiver's failure retries the task
     await store.saving_mark(pin, False)
     return "saved"

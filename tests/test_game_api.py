@@ -84,11 +84,16 @@ def test_results_json_and_csv_for_the_host_only(api, host, celery_worker):
         and first["correct"] == 1
         and first["answers"][0]["answer"] == {"choice": right}
     )
+    # ended after the first question: the game's record says so, and the others are "not asked"
+    assert [q["asked"] for q in results["questions"]] == [True] + [False] * 5
+    assert results["rounds_played"] == 1 and first["answers"][0]["answer_text"] == "Paris"
 
     csv_response = api.get(f"/api/games/{pin}/results/?format=csv")
     assert csv_response.status_code == 200 and csv_response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(csv_response.content.decode())))
+    assert csv_response.content.startswith(b"\xef\xbb\xbf")  # the BOM, so that Excel reads UTF-8
+    rows = list(csv.DictReader(io.StringIO(csv_response.content.decode("utf-8-sig"))))
     assert rows[0]["nickname"] == "ann" and rows[0]["correct"] == "True" and rows[0]["round"] == "1"
+    assert rows[0]["answer"] == "Paris" and rows[0]["answer_raw"] == f'{{"choice": {right}}}'
 
     stranger = APIClient()
     stranger.force_authenticate(host_make("stranger"))
