@@ -26,6 +26,8 @@ PURE_GAME_MAY_IMPORT = {
     "collections",
     "dataclasses",
     "functools",
+    "hashlib",  # reclaim codes are compared as hashes: computation, no I/O
+    "hmac",
     "math",
     "typing",
     "unicodedata",
