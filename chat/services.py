@@ -130,14 +130,14 @@ async def chat_history(pin: str, limit: int = HISTORY_SIZE) -> list[frames.ChatM
 
 
 async def chat_welcome(pin: str, author: ChatAuthor, enabled: bool = True) -> list[dict]:
-    """What a member gets on joining the chat: the history, whether the host has the chat on, then the
+    """What a member gets on joining the chat: the history (with whether the host has the chat on), then the
     mutes that concern them (all of them for the host, their own for a player), so a reconnecting client
     shows the right state."""
     muted = await store.muted_players(pin)
     if author.player_id is not None:
         muted = muted & {author.player_id}
     history = await chat_history(pin)
-    welcome: list[dict] = [dict(frames.chat_history(history)), dict(frames.chat_state(enabled))]
+    welcome: list[dict] = [dict(frames.chat_history(history, enabled))]
     return welcome + [dict(frames.chat_muted(pid, True)) for pid in sorted(muted)]
 
 

@@ -458,10 +458,14 @@ def chat_message(
 class ChatHistoryFrame(TypedDict):
     type: Literal["history"]
     messages: list[ChatMessageFrame]
+    enabled: NotRequired[bool]  # whether the host has the chat on
 
 
-def chat_history(messages: list[ChatMessageFrame]) -> ChatHistoryFrame:
-    return {"type": "history", "messages": messages}
+def chat_history(messages: list[ChatMessageFrame], enabled: bool | None = None) -> ChatHistoryFrame:
+    frame: ChatHistoryFrame = {"type": "history", "messages": messages}
+    if enabled is not None:
+        frame["enabled"] = enabled
+    return frame
 
 
 class ChatDeletedFrame(TypedDict):

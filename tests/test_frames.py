@@ -86,6 +86,7 @@ def test_builders_fill_exactly_their_typed_fields() -> None:
         frames.chat_deleted(1),
         frames.chat_muted("p1", True),
         frames.chat_state(False),
+        frames.chat_history([], True),
         frames.get_ready(3000),
         frames.auto_advance(True, 5000, 0),
     ]

@@ -1,4 +1,4 @@
-"""rooms/game/machine.py: the host's class controls (chat on/off, "get ready", auto-advance), example by example."""
+"""rooms/game/machine.py: the host's class controls (chat on/off, "get ready", auto-advance), by example."""
 
 from __future__ import annotations
 

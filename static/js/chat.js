@@ -45,6 +45,7 @@ export function mountChat(root, { pin, token = null, isHost = false }) {
       rows.clear();
       fill(log);
       for (const message of frame.messages ?? []) add(message, false);
+      setEnabled(frame.enabled !== false);
       root.dataset.ready = "1";
     } else if (frame.type === "message") {
       add(frame, true);
