@@ -55,7 +55,8 @@ class ChatConsumer(FrameConsumer):
         # Subscribe before reading the history, so no message falls between the two (one may come twice:
         # clients drop a message whose id they already have).
         await self.attach(chat_group(self.pin))
-        for frame in await services.chat_welcome(self.pin, author):
+        meta = await selectors.chat_game_meta(self.pin)
+        for frame in await services.chat_welcome(self.pin, author, meta.chat if meta else True):
             await self.send_frame(frame)
 
     async def on_say(self, frame: dict[str, Any]) -> None:

@@ -36,6 +36,7 @@ REFUSALS = {
     "forbidden": "you were removed from this game",
     "muted": "the host has muted you",
     "not_found": "no such message or player",
+    "chat_off": "the host has turned the chat off",
 }
 
 
@@ -128,13 +129,15 @@ async def chat_history(pin: str, limit: int = HISTORY_SIZE) -> list[frames.ChatM
     return [message_frame(i, body) for i, body in await store.history(pin, limit, LOG_CAP)]
 
 
-async def chat_welcome(pin: str, author: ChatAuthor) -> list[dict]:
-    """What a member gets on joining the chat: the history, then the mutes that concern them (all of
-    them for the host, their own for a player), so a reconnecting client shows the right state."""
+async def chat_welcome(pin: str, author: ChatAuthor, enabled: bool = True) -> list[dict]:
+    """What a member gets on joining the chat: the history (with whether the host has the chat on), then the
+    mutes that concern them (all of them for the host, their own for a player), so a reconnecting client
+    shows the right state."""
     muted = await store.muted_players(pin)
     if author.player_id is not None:
         muted = muted & {author.player_id}
-    welcome: list[dict] = [dict(frames.chat_history(await chat_history(pin)))]
+    history = await chat_history(pin)
+    welcome: list[dict] = [dict(frames.chat_history(history, enabled))]
     return welcome + [dict(frames.chat_muted(pid, True)) for pid in sorted(muted)]
 
 

@@ -210,9 +210,15 @@ class QuestionFrame(TypedDict):
 
 
 def question(
-    round_no: int, total_rounds: int, public: Mapping[str, Any], opens_at: int, deadline: int
+    round_no: int,
+    total_rounds: int,
+    public: Mapping[str, Any],
+    opens_at: int,
+    deadline: int,
+    server_time: int | None = None,
 ) -> QuestionFrame:
-    """`public` is the question without its answers (rooms.game.quiz.question_public)."""
+    """`public` is the question without its answers (rooms.game.quiz.question_public). With "get ready" on,
+    `opens_at` is later than `server_time`: the choices are shown, and answers taken, from `opens_at`."""
     return {  # type: ignore[typeddict-item]
         "type": "question",
         "round": round_no,
@@ -220,7 +226,7 @@ def question(
         **public,
         "opens_at": opens_at,
         "deadline": deadline,
-        "server_time": opens_at,
+        "server_time": opens_at if server_time is None else server_time,
     }
 
 
@@ -331,6 +337,36 @@ def late_join(allowed: bool) -> LateJoinFrame:
     return {"type": "late_join", "allowed": allowed}
 
 
+class ChatStateFrame(TypedDict):
+    type: Literal["chat_state"]
+    enabled: bool
+
+
+def chat_state(enabled: bool) -> ChatStateFrame:
+    """The host turned the room's chat on or off (to the game's sockets and the chat's)."""
+    return {"type": "chat_state", "enabled": enabled}
+
+
+class GetReadyFrame(TypedDict):
+    type: Literal["get_ready"]
+    get_ready_ms: int
+
+
+def get_ready(ms: int) -> GetReadyFrame:
+    return {"type": "get_ready", "get_ready_ms": ms}
+
+
+class AutoAdvanceFrame(TypedDict):
+    type: Literal["auto_advance"]
+    enabled: bool
+    delay_ms: int
+    advance_at: int
+
+
+def auto_advance(enabled: bool, delay_ms: int, advance_at: int) -> AutoAdvanceFrame:
+    return {"type": "auto_advance", "enabled": enabled, "delay_ms": delay_ms, "advance_at": advance_at}
+
+
 # --- game: one per player, sent as one table per room ---------------------------------------------
 
 
@@ -422,10 +458,14 @@ def chat_message(
 class ChatHistoryFrame(TypedDict):
     type: Literal["history"]
     messages: list[ChatMessageFrame]
+    enabled: NotRequired[bool]  # whether the host has the chat on
 
 
-def chat_history(messages: list[ChatMessageFrame]) -> ChatHistoryFrame:
-    return {"type": "history", "messages": messages}
+def chat_history(messages: list[ChatMessageFrame], enabled: bool | None = None) -> ChatHistoryFrame:
+    frame: ChatHistoryFrame = {"type": "history", "messages": messages}
+    if enabled is not None:
+        frame["enabled"] = enabled
+    return frame
 
 
 class ChatDeletedFrame(TypedDict):
@@ -467,6 +507,9 @@ FRAME_TYPES: dict[str, type] = {
     "player_kicked": PlayerKickedFrame,
     "player_unkicked": PlayerUnkickedFrame,
     "late_join": LateJoinFrame,
+    "chat_state": ChatStateFrame,
+    "get_ready": GetReadyFrame,
+    "auto_advance": AutoAdvanceFrame,
     "result": ResultFrame,
     "final": FinalFrame,
     "message": ChatMessageFrame,

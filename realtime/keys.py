@@ -95,6 +95,11 @@ def deadlines_key() -> str:
     return f"{_p()}:deadlines"
 
 
+def advances_key() -> str:
+    """Sorted set of pending auto-advances, `pin:round:phase` scored by when they are due (ms)."""
+    return f"{_p()}:advances"
+
+
 def workers_key() -> str:
     return f"{_p()}:workers"
 

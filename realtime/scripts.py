@@ -58,15 +58,19 @@ ANSWER = (
 -- ARGV: round pid answer_json now ttl count_interval_ms game_key (of the quiz the answer was checked with)
 --       attempts_limit attempts_window_ms
 -- The state rules of an answer, in the machine's order (rooms/game/machine.py `_answer`): a player not
--- kicked, the round open, once, in time. Returns {'ok', answered, active, count_gate_wait_ms} or
+-- kicked, the round open, once, not before opens_at ("get ready": `early`), in time.
+-- Returns {'ok', answered, active, count_gate_wait_ms} or
 -- {'err', reason}. The answer's own rules (shape, choice ids) were checked by the machine before. A
 -- player's attempts over all their sockets are counted first (`rate_limited`).
 if tonumber(ARGV[8]) > 0 and rate(KEYS[5], ARGV[8], ARGV[9]) > 0 then return {'err', 'rate_limited'} end
 local raw = redis.call('HGET', KEYS[3], ARGV[2])
 if not raw or cjson.decode(raw)['kicked'] then return {'err', 'forbidden'} end
-local meta = redis.call('HMGET', KEYS[1], 'phase', 'round', 'deadline', 'active', 'game_key')
+local meta = redis.call('HMGET', KEYS[1], 'phase', 'round', 'deadline', 'active', 'game_key', 'opens_at')
 if meta[1] and (meta[5] or '') ~= ARGV[7] then return {'err', 'stale_quiz'} end
 if meta[1] ~= 'question' or meta[2] ~= ARGV[1] then return {'err', 'not_open'} end
+if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 0 and tonumber(ARGV[4]) < tonumber(meta[6] or '0') then
+  return {'err', 'early'}
+end
 if tonumber(ARGV[4]) > tonumber(meta[3]) then
   if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return {'err', 'duplicate'} end
   return {'err', 'late'}
@@ -113,15 +117,18 @@ return gate(KEYS[1], ARGV[1])
 CHAT_SAY = """
 -- KEYS: meta players muted log seq deleted rate; ARGV: player_id ('' for the host) body_json cap ttl
 --       now_ms window_ms limit window_member. Returns {'ok', id} or {'err', reason}.
--- The flood limit is a sliding window per author, counted before the other checks.
+-- The flood limit is a sliding window per author, counted before the other checks. While the host has
+-- the chat off (meta `chat` = '0'), players get `chat_off`; the host may still post.
 redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', tonumber(ARGV[5]) - tonumber(ARGV[6]))
 if redis.call('ZCARD', KEYS[7]) >= tonumber(ARGV[7]) then return {'err', 'rate_limited'} end
 redis.call('ZADD', KEYS[7], ARGV[5], ARGV[8])
 redis.call('PEXPIRE', KEYS[7], ARGV[6])
-local phase = redis.call('HGET', KEYS[1], 'phase')
+local game = redis.call('HMGET', KEYS[1], 'phase', 'chat')
+local phase = game[1]
 if not phase then return {'err', 'no_game'} end
 if phase == 'finished' then return {'err', 'read_only'} end
 if ARGV[1] ~= '' then
+  if game[2] == '0' then return {'err', 'chat_off'} end
   local raw = redis.call('HGET', KEYS[2], ARGV[1])
   if not raw or cjson.decode(raw)['kicked'] then return {'err', 'forbidden'} end
   if redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 1 then return {'err', 'muted'} end

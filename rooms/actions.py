@@ -219,7 +219,30 @@ async def rounds_overdue_close() -> int:
             closed += 1
         elif outcome != "early":
             await store.deadline_remove(pin, round_no)
-    return closed
+    return closed + await advances_overdue()
+
+
+async def game_advance(pin: str, round_no: int, phase: str) -> str:
+    """The auto-advance's `next`, if the game still waits at (round, phase) and it is due: a host's `next`
+    or a pause meanwhile wins. Returns 'advanced' or why not ('stale', 'early')."""
+    t = await _transition(pin, c.Advance(round_no, phase))
+    refused = next((ev for ev in t.events if isinstance(ev, e.Refused)), None)
+    if refused is None or refused.code != "early":
+        await store.advance_remove(pin, round_no, phase)
+    return refused.code if refused else "advanced"
+
+
+async def advances_overdue() -> int:
+    """Runs every auto-advance that is due and whose timer was lost (with the round sweeper)."""
+    advanced = 0
+    for pin, round_no, phase in await store.advances_due(now_ms() - SWEEP_GRACE_MS):
+        try:
+            outcome = await game_advance(pin, round_no, phase)
+        except store.GameNotFound:
+            await store.advance_remove(pin, round_no, phase)
+            continue
+        advanced += outcome == "advanced"
+    return advanced
 
 
 async def _transition(pin: str, command: c.Command | Callable[[GameState], c.Command]) -> Transition:
@@ -282,6 +305,13 @@ async def _emit(pin: str, before: GameState, t: Transition, quiz: QuizSpec) -> N
             await _lobby_changed(pin)
         elif isinstance(ev, e.LeaderboardShown):
             await _send_and_keep(pin, "leaderboard", ev.frame())
+        elif isinstance(ev, e.ChatChanged):  # the game's sockets and the chat's (a chat-only client)
+            await broadcast.send_frame(group, ev.frame())
+            await broadcast.send_frame(broadcast.chat_group(pin), ev.frame())
+        elif isinstance(ev, e.AutoAdvanceChanged):
+            await broadcast.send_frame(group, ev.frame(), TO_HOSTS)
+            if ev.advance_at:
+                await effects.advance_scheduled(pin, ev.round, ev.phase, ev.advance_at)
         elif ev.audience == e.ROOM:
             await broadcast.send_frame(group, ev.frame())
         elif ev.audience == e.HOSTS:

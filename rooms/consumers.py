@@ -13,6 +13,7 @@ from results.permissions import may_host
 from . import actions, snapshots, store
 from .game import commands as c
 from .game import events as e
+from .game.machine import GET_READY_MS
 
 
 class GameConsumer(FrameConsumer):
@@ -85,6 +86,9 @@ class HostConsumer(GameConsumer):
         "kick": "on_command",
         "unkick": "on_command",
         "late_join": "on_command",
+        "chat": "on_command",
+        "get_ready": "on_command",
+        "auto_advance": "on_command",
         "lock": "on_command",
         "unlock": "on_command",
         "end": "on_command",
@@ -116,6 +120,12 @@ class HostConsumer(GameConsumer):
             cmd: Any = c.Kick(player_id) if kind == "kick" else c.Unkick(player_id)
         elif kind == "late_join":
             cmd = c.LateJoin(frame.get("allowed"))  # type: ignore[arg-type]  # the machine checks it
+        elif kind == "chat":
+            cmd = c.SetChat(frame.get("enabled"))  # type: ignore[arg-type]  # the machine checks it
+        elif kind == "get_ready":
+            cmd = c.SetGetReady(_get_ready_ms(frame))
+        elif kind == "auto_advance":
+            cmd = c.SetAutoAdvance(frame.get("enabled"), frame.get("delay_ms"))  # type: ignore[arg-type]
         elif kind == "skip":
             cmd = actions.SKIP
         else:
@@ -137,3 +147,11 @@ class HostConsumer(GameConsumer):
                 "invalid", "roster takes an offset >= 0, a limit of 1 to 200 and an optional nickname prefix"
             )
         await self.send_frame(await snapshots.roster_page(self.pin, offset, limit, prefix))
+
+
+def _get_ready_ms(frame: dict[str, Any]) -> Any:
+    """`{"enabled": bool}` (the standard time or none), or `{"ms": int}`; the machine checks the value."""
+    if "ms" in frame:
+        return frame["ms"]
+    enabled = frame.get("enabled")
+    return (GET_READY_MS if enabled else 0) if isinstance(enabled, bool) else None

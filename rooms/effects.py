@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 # By name: rooms.tasks calls the actions, which call these.
 ROUND_TIMER_TASK = "rooms.tasks.round_timer"
+AUTO_ADVANCE_TASK = "rooms.tasks.auto_advance"
 GAME_RESULTS_TASK = "rooms.tasks.game_results_save"
 
 
@@ -37,6 +38,15 @@ async def round_opened(pin: str, round_no: int, deadline: int, *, first: bool) -
 
 def round_timer_start(pin: str, round_no: int, countdown: float) -> None:
     current_app.send_task(ROUND_TIMER_TASK, (pin, round_no), countdown=countdown)
+
+
+async def advance_scheduled(pin: str, round_no: int, phase: str, due: int) -> None:
+    """An auto-advance is pending: its timer runs and the sweeper knows when it is due."""
+    await store.advance_add(pin, round_no, phase, due)
+    countdown = max(0.0, (due - now_ms()) / 1000)
+    await asyncio.to_thread(
+        current_app.send_task, AUTO_ADVANCE_TASK, (pin, round_no, phase), countdown=countdown
+    )
 
 
 async def round_closed(pin: str, round_no: int, deadline: int) -> None:

@@ -25,6 +25,7 @@ from results.models import Game
 from results.permissions import host_required
 from results.selectors import game_by_pin
 
+from .control_strings import CONTROL_JS_STRINGS
 from .qr import qr_svg, qr_svg_document
 from .rejoin_strings import REJOIN_JS_STRINGS
 
@@ -33,6 +34,7 @@ PIN_RE = re.compile(r"^\d{6}$")
 # Strings the scripts show, translated on the server and rendered into the page as JSON.
 JS_STRINGS: dict[str, Any] = {
     **REJOIN_JS_STRINGS,
+    **CONTROL_JS_STRINGS,
     "reconnecting": gettext_lazy("Reconnecting…"),
     "unknown_pin": gettext_lazy("There is no game with PIN {pin}."),
     "game_over_pin": gettext_lazy("The game {pin} has ended."),

@@ -100,6 +100,11 @@ def _state_from(pin: str, meta: dict[str, str], **parts: Any) -> Loaded:
         deadline=int(meta["deadline"]),
         locked=meta.get("locked") == "1",
         late_join=meta.get("late_join") == "1",
+        chat=meta.get("chat", "1") == "1",
+        get_ready_ms=int(meta.get("get_ready_ms", 0)),
+        auto_advance=meta.get("auto_advance") == "1",
+        advance_ms=int(meta.get("advance_ms", 5000)),
+        advance_at=int(meta.get("advance_at", 0)),
         **parts,
     )
     return Loaded(
@@ -120,6 +125,11 @@ def meta_fields(state: GameState) -> dict[str, str]:
         "deadline": str(state.deadline),
         "locked": "1" if state.locked else "0",
         "late_join": "1" if state.late_join else "0",
+        "chat": "1" if state.chat else "0",
+        "get_ready_ms": str(state.get_ready_ms),
+        "auto_advance": "1" if state.auto_advance else "0",
+        "advance_ms": str(state.advance_ms),
+        "advance_at": str(state.advance_at),
     }
 
 
@@ -128,7 +138,7 @@ def meta_fields(state: GameState) -> dict[str, str]:
 
 def game_init(pin: str, quiz: QuizSpec, host_id: int, now: int) -> None:
     """Writes a new game's meta and frozen quiz content (sync: called from the create API)."""
-    state = GameState(pin=pin, total_rounds=quiz.total_rounds)
+    state = GameState(pin=pin, total_rounds=quiz.total_rounds, get_ready_ms=settings.QUIZZONE_GET_READY_MS)
     meta = {
         **meta_fields(state),
         "active": "0",
@@ -230,6 +240,7 @@ class GameMeta:
     host_id: int
     game_key: str = ""
     late_join: bool = False
+    chat: bool = True
 
 
 def _meta_parse(raw: dict[str, str]) -> GameMeta | None:
@@ -245,6 +256,7 @@ def _meta_parse(raw: dict[str, str]) -> GameMeta | None:
         host_id=int(raw["host_id"]),
         game_key=raw.get("game_key", ""),
         late_join=raw.get("late_join") == "1",
+        chat=raw.get("chat", "1") == "1",
     )
 
 
@@ -536,6 +548,25 @@ async def deadline_add(pin: str, round_no: int, deadline: int) -> None:
 
 async def deadline_remove(pin: str, round_no: int) -> None:
     await client().zrem(k.deadlines_key(), f"{pin}:{round_no}")
+
+
+def _advance_member(pin: str, round_no: int, phase: str) -> str:
+    return f"{pin}:{round_no}:{phase}"
+
+
+async def advance_add(pin: str, round_no: int, phase: str, due: int) -> None:
+    await client().zadd(k.advances_key(), {_advance_member(pin, round_no, phase): due})
+
+
+async def advance_remove(pin: str, round_no: int, phase: str) -> None:
+    await client().zrem(k.advances_key(), _advance_member(pin, round_no, phase))
+
+
+async def advances_due(now: int) -> list[tuple[str, int, str]]:
+    """(pin, round, phase) of every auto-advance due by `now`."""
+    due = await client().zrangebyscore(k.advances_key(), "-inf", now)
+    parsed = [member.rsplit(":", 2) for member in due]
+    return [(pin, int(round_no), phase) for pin, round_no, phase in parsed]
 
 
 async def deadlines_due(now: int) -> list[tuple[str, int]]:

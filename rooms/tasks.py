@@ -41,6 +41,16 @@ def round_timer(pin: str, round_no: int) -> str:
     return outcome
 
 
+@shared_task(name=effects.AUTO_ADVANCE_TASK, ignore_result=True)
+def auto_advance(pin: str, round_no: int, phase: str) -> str:
+    """Moves the game on from (round, phase) when its auto-advance is due; a stale run does nothing, an early
+    one (clock skew) is left to the sweeper."""
+    try:
+        return run(actions.game_advance(pin, round_no, phase))
+    except store.GameNotFound:
+        return "gone"
+
+
 @shared_task(name="rooms.tasks.rounds_sweep", ignore_result=True)
 def rounds_sweep() -> int:
     """Closes every round whose deadline passed and whose timer was lost. Returns how many it closed."""

@@ -85,6 +85,10 @@ def test_builders_fill_exactly_their_typed_fields() -> None:
         frames.chat_history([]),
         frames.chat_deleted(1),
         frames.chat_muted("p1", True),
+        frames.chat_state(False),
+        frames.chat_history([], True),
+        frames.get_ready(3000),
+        frames.auto_advance(True, 5000, 0),
     ]
     assert {f["type"] for f in built} == set(frames.FRAME_TYPES)
     for frame in built:

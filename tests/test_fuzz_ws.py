@@ -67,6 +67,7 @@ ERROR_CODES = {
     "stale",
     "muted",
     "read_only",
+    "chat_off",
 }
 # An error with one of these codes may close the socket, with this code; no other close is allowed.
 CLOSES = {"bad_token": {4001}, "forbidden": {4003}}
@@ -81,6 +82,9 @@ BROADCASTS = {
     "lock",
     "muted",
     "deleted",
+    "chat_state",
+    "get_ready",
+    "auto_advance",
 }
 BYSTANDER, FUZZER, HOST = "Bystander Ω", "Fuzz ⚡ player", "fuzzhost"
 
@@ -304,8 +308,19 @@ PLAY = frames_of(
     ["nickname", "token", "code", "round", "choice", "choices", "text", "value", "client_time"],
 )
 HOST_FRAMES = frames_of(
-    ["kick", "unkick", "late_join", "roster", "ping"],
-    ["player_id", "nickname", "allowed", "offset", "limit", "prefix", "client_time"],
+    ["kick", "unkick", "late_join", "roster", "ping", "chat", "get_ready", "auto_advance"],
+    [
+        "player_id",
+        "nickname",
+        "allowed",
+        "offset",
+        "limit",
+        "prefix",
+        "client_time",
+        "enabled",
+        "ms",
+        "delay_ms",
+    ],
 )
 CHAT = frames_of(
     ["hello", "say", "delete", "mute", "unmute", "ping"], ["token", "text", "id", "player_id", "client_time"]

@@ -101,6 +101,8 @@ LOGIN_URL = "/admin/login/"
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 REDIS_PREFIX = env("QUIZZONE_REDIS_PREFIX", default="qz")
 GAME_TTL_SECONDS = env.int("QUIZZONE_GAME_TTL", default=6 * 3600)
+# "Get ready" before each question's choices open, on new games (the host turns it off or on per game).
+QUIZZONE_GET_READY_MS = env.int("QUIZZONE_GET_READY_MS", default=3000)
 REDIS_MAX_CONNECTIONS = env.int("QUIZZONE_REDIS_MAX_CONNECTIONS", default=64)  # per worker process
 REDIS_POOL_TIMEOUT = env.float("QUIZZONE_REDIS_POOL_TIMEOUT", default=10.0)  # seconds to wait for one
 

@@ -29,6 +29,9 @@ else:
         "NAME": f"test_{DATABASES['default']['NAME']}_{REDIS_PREFIX}"  # noqa: F405
     }
 
+# Tests answer as soon as a question is shown; tests of "get ready" turn it on per game.
+QUIZZONE_GET_READY_MS = int(os.environ.get("QUIZZONE_GET_READY_MS", "0"))
+
 # The suite opens many sockets from 127.0.0.1 at once; tests of the limits start servers with their own.
 TEST_RATES = {
     "ws_handshake": "1000/s",

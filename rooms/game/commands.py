@@ -71,6 +71,35 @@ class LateJoin:
 
 
 @dataclass(frozen=True)
+class SetChat:
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class SetGetReady:
+    """The "get ready" time before each question's choices open (0 turns it off)."""
+
+    ms: int
+
+
+@dataclass(frozen=True)
+class SetAutoAdvance:
+    """Auto-advance on (resume) or off (pause), optionally with a new delay."""
+
+    enabled: bool
+    delay_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class Advance:
+    """The auto-advance timer's `next`: applies only while the game is still at (round, phase) and due, so a
+    host's `next` (or a pause) meanwhile wins."""
+
+    round: int
+    phase: str
+
+
+@dataclass(frozen=True)
 class Lock:
     pass
 
@@ -96,6 +125,10 @@ Command = (
     | Kick
     | Unkick
     | LateJoin
+    | SetChat
+    | SetGetReady
+    | SetAutoAdvance
+    | Advance
     | Lock
     | Unlock
     | End

@@ -101,9 +101,12 @@ class QuestionOpened(Event):
     question: dict[str, Any]  # quiz.question_public(): no correct answers
     opens_at: int
     deadline: int
+    server_time: int | None = None  # when the frame went out: before opens_at during "get ready"
 
     def frame(self) -> dict[str, Any]:
-        return frames.question(self.round, self.total_rounds, self.question, self.opens_at, self.deadline)
+        return frames.question(
+            self.round, self.total_rounds, self.question, self.opens_at, self.deadline, self.server_time
+        )
 
 
 @dataclass(frozen=True)
@@ -230,3 +233,41 @@ class LateJoinChanged(Event):
 
     def frame(self) -> dict[str, Any]:
         return frames.late_join(self.allowed)
+
+
+@dataclass(frozen=True)
+class ChatChanged(Event):
+    """Also sent to the chat's members (rooms.actions), so a chat-only client hears it."""
+
+    audience: ClassVar[str] = ROOM
+    type: ClassVar[str] = "chat_state"
+    enabled: bool
+
+    def frame(self) -> dict[str, Any]:
+        return frames.chat_state(self.enabled)
+
+
+@dataclass(frozen=True)
+class GetReadyChanged(Event):
+    audience: ClassVar[str] = HOSTS
+    type: ClassVar[str] = "get_ready"
+    ms: int
+
+    def frame(self) -> dict[str, Any]:
+        return frames.get_ready(self.ms)
+
+
+@dataclass(frozen=True)
+class AutoAdvanceChanged(Event):
+    """The auto-advance setting, and when the next step is due (0: none pending)."""
+
+    audience: ClassVar[str] = HOSTS
+    type: ClassVar[str] = "auto_advance"
+    enabled: bool
+    delay_ms: int
+    advance_at: int
+    round: int
+    phase: str
+
+    def frame(self) -> dict[str, Any]:
+        return frames.auto_advance(self.enabled, self.delay_ms, self.advance_at)

@@ -31,6 +31,9 @@ NICKNAME_MAX = 24
 TEXT_ANSWER_MAX = 200
 LEADERBOARD_SIZE = 10
 PODIUM_SIZE = 3
+GET_READY_MS = 3000  # the "get ready" time a host turns on
+GET_READY_MAX_MS = 10000
+ADVANCE_MIN_MS, ADVANCE_MAX_MS = 1000, 60000
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,11 @@ def snapshot(state: GameState, quiz: QuizSpec, player: Player | None) -> dict[st
         "total_rounds": state.total_rounds,
         "locked": state.locked,
         "late_join": state.late_join,
+        "chat": state.chat,
+        "get_ready_ms": state.get_ready_ms,
+        "auto_advance": state.auto_advance,
+        "advance_ms": state.advance_ms,
+        "advance_at": state.advance_at,
         "title": quiz.title,
     }
     if player is not None:
@@ -251,6 +259,56 @@ def _late_join(state: GameState, cmd: c.LateJoin, now: int, quiz: QuizSpec) -> T
     return Transition(replace(state, late_join=cmd.allowed), [e.LateJoinChanged(cmd.allowed)])
 
 
+def _set_chat(state: GameState, cmd: c.SetChat, now: int, quiz: QuizSpec) -> Transition:
+    if state.phase == FINISHED:
+        return refuse(state, "invalid", "the game is over")
+    if not isinstance(cmd.enabled, bool):
+        return refuse(state, "invalid", "enabled must be true or false")
+    return Transition(replace(state, chat=cmd.enabled), [e.ChatChanged(cmd.enabled)])
+
+
+def _set_get_ready(state: GameState, cmd: c.SetGetReady, now: int, quiz: QuizSpec) -> Transition:
+    """Applies from the next question on: an open one keeps its times."""
+    if state.phase == FINISHED:
+        return refuse(state, "invalid", "the game is over")
+    if type(cmd.ms) is not int or not 0 <= cmd.ms <= GET_READY_MAX_MS:
+        return refuse(state, "invalid", f"get ready takes 0 to {GET_READY_MAX_MS} ms")
+    return Transition(replace(state, get_ready_ms=cmd.ms), [e.GetReadyChanged(cmd.ms)])
+
+
+def _advance_changed(state: GameState) -> e.AutoAdvanceChanged:
+    return e.AutoAdvanceChanged(
+        state.auto_advance, state.advance_ms, state.advance_at, state.round, state.phase
+    )
+
+
+def _advance_due(state: GameState, now: int) -> GameState:
+    """The state with its pending auto-advance: due `advance_ms` from now between rounds, else none."""
+    pending = state.auto_advance and state.phase in (REVEAL, LEADERBOARD)
+    return replace(state, advance_at=now + state.advance_ms if pending else 0)
+
+
+def _set_auto_advance(state: GameState, cmd: c.SetAutoAdvance, now: int, quiz: QuizSpec) -> Transition:
+    """On (resume) schedules the next step from now; off (pause) drops the pending one."""
+    if state.phase == FINISHED:
+        return refuse(state, "invalid", "the game is over")
+    if not isinstance(cmd.enabled, bool):
+        return refuse(state, "invalid", "enabled must be true or false")
+    delay = state.advance_ms if cmd.delay_ms is None else cmd.delay_ms
+    if type(delay) is not int or not ADVANCE_MIN_MS <= delay <= ADVANCE_MAX_MS:
+        return refuse(state, "invalid", f"delay_ms must be {ADVANCE_MIN_MS} to {ADVANCE_MAX_MS}")
+    new = _advance_due(replace(state, auto_advance=cmd.enabled, advance_ms=delay), now)
+    return Transition(new, [_advance_changed(new)])
+
+
+def _advance(state: GameState, cmd: c.Advance, now: int, quiz: QuizSpec) -> Transition:
+    if not state.auto_advance or not state.advance_at or (state.round, state.phase) != (cmd.round, cmd.phase):
+        return refuse(state, "stale", "no auto-advance is pending there")
+    if now < state.advance_at:
+        return refuse(state, "early", "the auto-advance is not due yet")
+    return _next(state, c.Next(), now, quiz)
+
+
 def _lock(state: GameState, cmd: c.Lock | c.Unlock, now: int, quiz: QuizSpec) -> Transition:
     locked = isinstance(cmd, c.Lock)
     if state.phase == FINISHED:
@@ -322,6 +380,8 @@ def _answer(state: GameState, cmd: c.SubmitAnswer, now: int, quiz: QuizSpec) -> 
         return Transition(state, [e.AnswerAcked(cmd.round, False, "not_open")])
     if cmd.player_id in state.answers:
         return Transition(state, [e.AnswerAcked(cmd.round, False, "duplicate")])
+    if now < state.opens_at:  # "get ready": the choices are not open yet
+        return Transition(state, [e.AnswerAcked(cmd.round, False, "early")])
     if now > state.deadline:
         return Transition(state, [e.AnswerAcked(cmd.round, False, "late")])
     answer = answer_accepted(quiz, cmd.round, cmd.player_id, cmd.answer, now)
@@ -344,11 +404,20 @@ def everyone_answered(state: GameState) -> bool:
 
 
 def _open_round(state: GameState, round_no: int, now: int, quiz: QuizSpec) -> Transition:
+    """Shown now; with "get ready" on, its choices open (and its time runs) `get_ready_ms` later."""
     q = quiz.question(round_no)
+    opens_at = now + state.get_ready_ms
     new = replace(
-        state, phase=QUESTION, round=round_no, opens_at=now, deadline=now + q.time_limit_ms, answers={}
+        state,
+        phase=QUESTION,
+        round=round_no,
+        opens_at=opens_at,
+        deadline=opens_at + q.time_limit_ms,
+        answers={},
+        advance_at=0,
     )
-    opened = e.QuestionOpened(round_no, state.total_rounds, question_public(q), new.opens_at, new.deadline)
+    public = question_public(q)
+    opened = e.QuestionOpened(round_no, state.total_rounds, public, new.opens_at, new.deadline, now)
     return Transition(new, [opened])
 
 
@@ -412,11 +481,12 @@ def _close(state: GameState, cmd: c.Close, now: int, quiz: QuizSpec) -> Transiti
         results[pid] = RoundResult(correct, points, p.score, p.rank, p.streak, answer)
     counted = [a for pid, a in state.answers.items() if pid in scored]
     correct, distribution, buckets = reveal_of(q, counted)
-    new = replace(state, phase=REVEAL, players=players)
+    new = _advance_due(replace(state, phase=REVEAL, players=players), now)
     revealed = e.Revealed(
         state.round, correct, distribution, len(counted), len(scored), cmd.reason, buckets, q.explanation
     )
-    return Transition(new, [revealed, e.RoundScored(state.round, results)])
+    events: list[e.Event] = [revealed, e.RoundScored(state.round, results)]
+    return Transition(new, [*events, _advance_changed(new)] if new.advance_at else events)
 
 
 def leaderboard_top(state: GameState, size: int) -> list[Player]:
@@ -432,7 +502,8 @@ def _next(state: GameState, cmd: c.Next, now: int, quiz: QuizSpec) -> Transition
             for p in leaderboard_top(state, LEADERBOARD_SIZE)
         ]
         shown = e.LeaderboardShown(state.round, top, len(state.active_players()))
-        return Transition(replace(state, phase=LEADERBOARD), [shown])
+        new = _advance_due(replace(state, phase=LEADERBOARD), now)
+        return Transition(new, [shown, _advance_changed(new)] if new.advance_at else [shown])
     if state.phase == LEADERBOARD:
         if state.round < state.total_rounds:
             return _open_round(state, state.round + 1, now, quiz)
@@ -446,7 +517,7 @@ def _finish(state: GameState) -> Transition:
     players = dict(state.players)
     for p in active:
         players[p.id] = replace(p, rank=ranks[p.id])
-    new = replace(state, phase=FINISHED, players=players, locked=True)
+    new = replace(state, phase=FINISHED, players=players, locked=True, advance_at=0)
     podium = [frames.ranked_name(p.nickname, p.score, p.rank) for p in leaderboard_top(new, PODIUM_SIZE)]
     standings = {p.id: (players[p.id].score, players[p.id].rank) for p in active}
     return Transition(new, [e.GameFinished(podium, len(active)), e.FinalStandings(standings, len(active))])
@@ -469,6 +540,10 @@ _HANDLERS = {
     c.Kick: _kick,
     c.Unkick: _unkick,
     c.LateJoin: _late_join,
+    c.SetChat: _set_chat,
+    c.SetGetReady: _set_get_ready,
+    c.SetAutoAdvance: _set_auto_advance,
+    c.Advance: _advance,
     c.Lock: _lock,
     c.Unlock: _lock,
     c.End: _end,

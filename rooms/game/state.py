@@ -64,6 +64,11 @@ class GameState:
     deadline: int = 0
     locked: bool = False
     late_join: bool = False  # the host lets players join while the game runs
+    chat: bool = True  # the host may turn the room's chat off
+    get_ready_ms: int = 0  # a question's choices open this long after it is shown ("get ready")
+    auto_advance: bool = False  # after a reveal, the leaderboard and the next question come by themselves
+    advance_ms: int = 5000  # ... this long after each other
+    advance_at: int = 0  # when the pending auto-advance is due; 0 for none
     players: dict[str, Player] = field(default_factory=dict)
     nicknames: dict[str, str] = field(default_factory=dict)  # casefolded nickname -> player id
     answers: dict[str, Answer] = field(default_factory=dict)  # the current round's answers by player id

@@ -7,6 +7,7 @@ const ERRORS = {
   too_long: "chat_too_long",
   muted: "chat_muted",
   read_only: "chat_read_only",
+  chat_off: "chat_off",
 };
 const MAX_SHOWN = 200;
 
@@ -44,6 +45,7 @@ export function mountChat(root, { pin, token = null, isHost = false }) {
       rows.clear();
       fill(log);
       for (const message of frame.messages ?? []) add(message, false);
+      setEnabled(frame.enabled !== false);
       root.dataset.ready = "1";
     } else if (frame.type === "message") {
       add(frame, true);
@@ -52,6 +54,8 @@ export function mountChat(root, { pin, token = null, isHost = false }) {
       rows.delete(frame.id);
     } else if (frame.type === "muted") {
       onMuted(frame);
+    } else if (frame.type === "chat_state") {
+      setEnabled(frame.enabled);
     } else if (frame.type === "kicked") {
       socket.stop();
       root.hidden = true;
@@ -81,6 +85,13 @@ export function mountChat(root, { pin, token = null, isHost = false }) {
       first.remove();
     }
     if (scroll) log.scrollTop = log.scrollHeight;
+  }
+
+  /** The host turned the chat off or on: the panel hides (on the projector too) and shows again. */
+  function setEnabled(enabled) {
+    root.hidden = !enabled;
+    root.dataset.enabled = String(!!enabled);
+    if (enabled && error.textContent === t("chat_off")) error.textContent = "";
   }
 
   function onMuted(frame) {
@@ -139,5 +150,6 @@ export function mountChat(root, { pin, token = null, isHost = false }) {
     else error.textContent = t("chat_offline");
   });
 
+  socket.setEnabled = setEnabled;
   return socket;
 }

@@ -1,6 +1,7 @@
 // The host console: lobby with PIN and QR, live questions, reveal chart, leaderboard, podium, controls.
 import { mountChat } from "./chat.js";
 import { placeExplanation, placeImage } from "./media.js";
+import { GetReady, placeHint } from "./ready.js";
 import { CLOSE, GameSocket, wsUrl } from "./socket.js";
 import {
   $,
@@ -41,8 +42,12 @@ let confirming = null; // the roster key of the player whose kick waits for "Yes
 let noticeTimer = null;
 let question = null;
 let chat = null;
+let chatOn = true;
+let getReadyMs = 0;
+const auto = { enabled: false, delayMs: 5000, at: 0, timer: null };
 
 const countdown = new Countdown($("#q-countdown"), { now: () => socket.clock.now() });
+const ready = new GetReady($("#view-question"), { now: () => socket.clock.now() });
 
 const socket = new GameSocket({
   url: wsUrl(`/ws/host/${pin}/`),
@@ -88,6 +93,12 @@ function onFrame(frame) {
       return setLocked(frame.locked);
     case "late_join":
       return setLateJoin(frame.allowed);
+    case "chat_state":
+      return setChat(frame.enabled);
+    case "get_ready":
+      return setGetReady(frame.get_ready_ms);
+    case "auto_advance":
+      return setAuto(frame.enabled, frame.delay_ms, frame.advance_at);
     case "player_kicked":
       rosterMark(frame, true);
       playerCount = Math.max(0, playerCount - 1);
@@ -120,6 +131,9 @@ function onWelcome(frame) {
   setLateJoin(game.late_join);
   fill($("#host-error"));
   if (!chat && cfg.chat !== false) chat = mountChat($("#chat"), { pin, isHost: true });
+  setChat(game.chat !== false);
+  setGetReady(game.get_ready_ms ?? 0);
+  setAuto(!!game.auto_advance, game.advance_ms ?? 5000, game.advance_at ?? 0);
   setPhase(game.phase);
   if (game.phase === "question" && game.question) onQuestion(game.question, frame.answered, playerCount);
   else if (game.phase === "reveal" || game.phase === "leaderboard") {
@@ -306,10 +320,12 @@ function onQuestion(frame, answered, players) {
   fill($("#q-round"), t("round_of", { round: frame.round, total: frame.total_rounds }));
   fill($("#q-text"), frame.text);
   placeImage($("#q-text"), frame);
+  placeHint($("#q-text"), frame);
   fill($("#q-choices"), questionChoices(frame));
   setAnswered(answered, players ?? playerCount);
   showView(views, "view-question");
-  countdown.start(frame.deadline, frame.time_limit_ms);
+  countdown.stop();
+  ready.start(frame, () => countdown.start(frame.deadline, frame.time_limit_ms));
 }
 
 function questionChoices(q) {
@@ -328,6 +344,7 @@ function setAnswered(answered, players) {
 
 function onReveal(frame) {
   countdown.stop();
+  ready.stop();
   setPhase("reveal");
   fill($("#reveal-title"), question ? question.text : t("round_closed", { round: frame.round }));
   fill($("#reveal-chart"), barChart(chartRows(frame)));
@@ -384,6 +401,7 @@ function onLeaderboard(frame) {
 
 function onFinished(frame) {
   countdown.stop();
+  ready.stop();
   setPhase("finished");
   renderRoster();
   fill($("#final-podium"), podium(frame.podium ?? []));
@@ -411,6 +429,33 @@ function setLateJoin(value) {
   $("#btn-late").setAttribute("aria-pressed", String(lateJoin));
 }
 
+function setChat(enabled) {
+  chatOn = !!enabled;
+  chat?.setEnabled(chatOn);
+  fill($("#btn-chat"), chatOn ? t("chat_turn_off") : t("chat_turn_on"));
+  $("#btn-chat").setAttribute("aria-pressed", String(!chatOn));
+}
+
+function setGetReady(ms) {
+  getReadyMs = ms || 0;
+  fill($("#btn-ready"), getReadyMs ? t("get_ready_on") : t("get_ready_off"));
+  $("#btn-ready").setAttribute("aria-pressed", String(!!getReadyMs));
+}
+
+/** Auto-advance on or paused; while a step is pending, "Next in N s" counts down to it. */
+function setAuto(enabled, delayMs, at) {
+  Object.assign(auto, { enabled: !!enabled, delayMs: delayMs ?? auto.delayMs, at: at || 0 });
+  fill($("#btn-auto"), auto.enabled ? t("auto_pause") : t("auto_start", { n: Math.round(auto.delayMs / 1000) }));
+  $("#btn-auto").setAttribute("aria-pressed", String(auto.enabled));
+  clearTimeout(auto.timer);
+  const tick = () => {
+    const left = auto.enabled && auto.at ? auto.at - socket.clock.now() : 0;
+    fill($("#auto-note"), left > 0 ? t("auto_next_in", { n: Math.ceil(left / 1000) }) : "");
+    if (left > 0) auto.timer = setTimeout(tick, Math.min(250, left));
+  };
+  tick();
+}
+
 function updateControls() {
   const open = socket?.isOpen ?? false;
   const visible = {
@@ -419,6 +464,9 @@ function updateControls() {
     "btn-next": phase === "reveal" || phase === "leaderboard",
     "btn-lock": phase !== "finished",
     "btn-late": phase !== "finished",
+    "btn-chat": phase !== "finished",
+    "btn-ready": phase !== "finished",
+    "btn-auto": phase !== "finished",
     "btn-end": phase !== "finished",
   };
   for (const [id, show] of Object.entries(visible)) {
@@ -442,6 +490,18 @@ $("#btn-lock").addEventListener("click", () => command(locked ? "unlock" : "lock
 $("#btn-late").addEventListener("click", () => {
   fill($("#host-error"));
   socket.send({ type: "late_join", allowed: !lateJoin });
+});
+$("#btn-chat").addEventListener("click", () => {
+  fill($("#host-error"));
+  socket.send({ type: "chat", enabled: !chatOn });
+});
+$("#btn-ready").addEventListener("click", () => {
+  fill($("#host-error"));
+  socket.send({ type: "get_ready", enabled: !getReadyMs });
+});
+$("#btn-auto").addEventListener("click", () => {
+  fill($("#host-error"));
+  socket.send({ type: "auto_advance", enabled: !auto.enabled });
 });
 $("#btn-end").addEventListener("click", () => {
   $("#end-confirm").hidden = false;

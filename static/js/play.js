@@ -2,6 +2,7 @@
 import { answerControls } from "./answers.js";
 import { mountChat } from "./chat.js";
 import { placeExplanation, placeImage } from "./media.js";
+import { GetReady, placeHint } from "./ready.js";
 import { CLOSE, GameSocket, wsUrl } from "./socket.js";
 import {
   $,
@@ -50,6 +51,7 @@ let pendingReclaim = null; // {nickname, code} sent until a welcome or an error 
 const sameName = (a, b) => !!a && !!b && a.trim().toLowerCase() === b.trim().toLowerCase();
 
 const countdown = new Countdown($("#q-countdown"), { now: () => socket.clock.now() });
+const ready = new GetReady($("#view-question"), { now: () => socket.clock.now() });
 
 const socket = new GameSocket({
   url: playUrl,
@@ -125,6 +127,8 @@ function onFrame(frame) {
       return onFinal(frame);
     case "kicked":
       return kicked(frame.reason);
+    case "chat_state":
+      return chat?.setEnabled(frame.enabled);
     default:
       return;
   }
@@ -149,6 +153,7 @@ function onWelcome(frame) {
 
 function applySnapshot(game) {
   setScore(game.score ?? 0, game.rank, game.streak);
+  chat?.setEnabled(game.chat !== false);
   $("#lobby-locked").hidden = !game.locked;
   if (game.phase === "lobby") return showLobby();
   if (game.phase === "question" && game.question) return onQuestion(game.question, !!game.answered);
@@ -290,6 +295,7 @@ function kicked(reason) {
 
 function message(text, detail = "") {
   countdown.stop();
+  ready.stop();
   fill($("#message-text"), text);
   fill($("#message-detail"), detail || "");
   showView(app, "view-message");
@@ -321,16 +327,21 @@ function onQuestion(frame, alreadyAnswered) {
   fill($("#q-round"), t("round_of", { round: frame.round, total: frame.total_rounds }));
   fill($("#q-text"), frame.text);
   placeImage($("#q-text"), frame);
+  placeHint($("#q-text"), frame);
   $("#answer-status").textContent = alreadyAnswered ? t("answer_sent") : "";
   const area = $("#answer-area");
   area.dataset.kind = frame.kind;
   fill(area, answerControls(frame, submit, (text) => ($("#answer-status").textContent = text)));
   setAnswerEnabled(!alreadyAnswered);
   showView(app, "view-question");
-  announce(`${t("round_of", { round: frame.round, total: frame.total_rounds })}: ${frame.text}`);
-  countdown.start(frame.deadline, frame.time_limit_ms);
-  // The heading, not the first choice: a focused choice looks chosen (after a reload, say).
-  $("#q-text").focus({ preventScroll: true });
+  countdown.stop();
+  // "Get ready" first when the choices open later (opens_at): then the question, its choices and its time.
+  ready.start(frame, () => {
+    announce(`${t("round_of", { round: frame.round, total: frame.total_rounds })}: ${frame.text}`);
+    countdown.start(frame.deadline, frame.time_limit_ms);
+    // The heading, not the first choice: a focused choice looks chosen (after a reload, say).
+    $("#q-text").focus({ preventScroll: true });
+  });
 }
 
 /** Sends the answer once; false when it could not be sent (already answered, or offline). */
@@ -355,11 +366,11 @@ function onAnswerAck(frame) {
     $("#answer-status").textContent = t("answer_sent");
     return;
   }
-  if (frame.reason === "invalid") {
+  if (frame.reason === "invalid" || frame.reason === "early") {
     answered = false;
     session.set(keys.answered, null);
     setAnswerEnabled(true);
-    $("#answer-status").textContent = t("answer_refused");
+    $("#answer-status").textContent = t(frame.reason === "early" ? "answer_early" : "answer_refused");
     return;
   }
   $("#answer-status").textContent = t("answer_late");
@@ -411,6 +422,7 @@ function onResult(frame) {
 
 function feedback(kind, headline, details) {
   countdown.stop();
+  ready.stop();
   announce([headline, ...details].filter(Boolean).join(". "));
   const view = $("#view-feedback");
   view.dataset.result = kind;
@@ -424,6 +436,7 @@ function feedback(kind, headline, details) {
 }
 
 function onLeaderboard(frame) {
+  ready.stop();
   players = frame.players ?? players;
   fill($("#lb-list"), leaderboard(frame.top, me.nickname));
   fill($("#lb-me"), t("score", { score: me.score }), me.rank ? ` · #${me.rank}` : "");
@@ -431,6 +444,7 @@ function onLeaderboard(frame) {
 }
 
 function onFinished(frame) {
+  ready.stop();
   over = true;
   players = frame.players ?? players;
   podiumShown = frame.podium;
