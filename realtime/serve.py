@@ -127,6 +127,7 @@ def serve_uvicorn(opts: argparse.Namespace, worker_id: str, public_url: str) -> 
         ws_max_size=64 * 1024,
         backlog=opts.backlog,
         lifespan="off",
+        log_config=None,  # uvicorn's records go to the root handler of settings.LOGGING: one format, once
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=5,

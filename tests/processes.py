@@ -204,7 +204,7 @@ def haproxy_start(log_dir: Path, worker_ports: list[int]) -> tuple[Proc, int]:
     return proc, port
 
 
-def celery_start(log_dir: Path) -> Proc:
+def celery_start(log_dir: Path, **env: str) -> Proc:
     args = [
         str(BIN / "celery"),
         "-A",
@@ -224,7 +224,7 @@ def celery_start(log_dir: Path) -> Proc:
         "-s",
         str(log_dir / "celerybeat-schedule"),
     ]
-    proc = Proc("celery", args, child_env(), log_dir)
+    proc = Proc("celery", args, child_env(**env), log_dir)
     with stopped_on_error(proc):
         end = time.monotonic() + 30
         while "ready" not in proc.output() and time.monotonic() < end:
