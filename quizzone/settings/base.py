@@ -1,5 +1,6 @@
 """Settings shared by every environment. Everything that differs comes from the environment."""
 
+import warnings
 from pathlib import Path
 
 import environ
@@ -181,6 +182,10 @@ SPECTACULAR_SETTINGS = {
     # no badge from validator.swagger.io: no page of the site loads anything from another host
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
+
+# whitenoise serves static files with a sync iterator, which Django's ASGI handler reads in a thread and warns
+# about once per process; harmless for small files (static files are cached by browsers for a year anyway).
+warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
 
 LOGGING = {
     "version": 1,
