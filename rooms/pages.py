@@ -30,6 +30,7 @@ from .qr import qr_svg, qr_svg_document
 from .rejoin_strings import REJOIN_JS_STRINGS
 
 PIN_RE = re.compile(r"^\d{6}$")
+AUTO_ADVANCE_PAUSES_S = (3, 5, 10, 20, 30)  # within the machine's ADVANCE_MIN_MS..ADVANCE_MAX_MS
 
 # Strings the scripts show, translated on the server and rendered into the page as JSON.
 JS_STRINGS: dict[str, Any] = {
@@ -156,6 +157,7 @@ def host_console(request: HttpRequest, pin: str) -> HttpResponse:
         "qr": qr_svg(join_url, _("Join game {pin}").format(pin=pin)),
         "config": config,
         "js_strings": _js_strings(),
+        "auto_delays": AUTO_ADVANCE_PAUSES_S,
     }
     return render(request, "pages/host.html", context)
 

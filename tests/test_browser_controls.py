@@ -4,6 +4,7 @@ English and Korean). Real daphne and Celery (the auto-advance timers)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -71,6 +72,8 @@ def test_chat_get_ready_auto_advance_and_the_multi_hint(site: str) -> None:
         # Get ready on, auto-advance on; start.
         host.click("#btn-ready")
         expect(host.locator("#btn-ready")).to_have_text("Get ready: on")
+        host.select_option("#auto-delay", "3")
+        expect(host.locator("#btn-auto")).to_have_text("Auto-advance (3 s)")
         host.click("#btn-auto")
         expect(host.locator("#btn-auto")).to_have_text("Pause auto-advance")
         host.click("#btn-start")
@@ -93,7 +96,7 @@ def test_chat_get_ready_auto_advance_and_the_multi_hint(site: str) -> None:
 
         # Auto-advance: reveal, then the leaderboard, then question 2 by themselves.
         expect(host.locator("#view-reveal")).to_be_visible()
-        expect(host.locator("#auto-note")).to_contain_text("Next step in")
+        expect(host.locator("#auto-note")).to_have_text(re.compile(r"Next step in [1-3] s"))
         expect(host.locator("#view-leaderboard")).to_be_visible(timeout=8000)
         expect(ann.locator("#view-leaderboard")).to_be_visible()
         expect(host.locator("#view-question .get-ready")).to_be_visible(timeout=8000)

@@ -447,6 +447,8 @@ function setAuto(enabled, delayMs, at) {
   Object.assign(auto, { enabled: !!enabled, delayMs: delayMs ?? auto.delayMs, at: at || 0 });
   fill($("#btn-auto"), auto.enabled ? t("auto_pause") : t("auto_start", { n: Math.round(auto.delayMs / 1000) }));
   $("#btn-auto").setAttribute("aria-pressed", String(auto.enabled));
+  const seconds = String(Math.round(auto.delayMs / 1000));
+  if ([...$("#auto-delay").options].some((o) => o.value === seconds)) $("#auto-delay").value = seconds;
   clearTimeout(auto.timer);
   const tick = () => {
     const left = auto.enabled && auto.at ? auto.at - socket.clock.now() : 0;
@@ -467,6 +469,7 @@ function updateControls() {
     "btn-chat": phase !== "finished",
     "btn-ready": phase !== "finished",
     "btn-auto": phase !== "finished",
+    "auto-delay-label": phase !== "finished",
     "btn-end": phase !== "finished",
   };
   for (const [id, show] of Object.entries(visible)) {
@@ -501,8 +504,17 @@ $("#btn-ready").addEventListener("click", () => {
 });
 $("#btn-auto").addEventListener("click", () => {
   fill($("#host-error"));
-  socket.send({ type: "auto_advance", enabled: !auto.enabled });
+  socket.send({ type: "auto_advance", enabled: !auto.enabled, delay_ms: autoDelayMs() });
 });
+$("#auto-delay").addEventListener("change", () => {
+  if (auto.enabled) socket.send({ type: "auto_advance", enabled: true, delay_ms: autoDelayMs() });
+  else setAuto(false, autoDelayMs(), 0);
+});
+
+/** The pause the host chose between automatic steps. */
+function autoDelayMs() {
+  return Number($("#auto-delay").value) * 1000;
+}
 $("#btn-end").addEventListener("click", () => {
   $("#end-confirm").hidden = false;
   $("#btn-end-no").focus();
