@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from . import rules
+from .forms import AnswerLinesField
 from .models import Choice, Question, Quiz
 from .serializers import FALSE_TEXT, RULE_FIELD_TO_MODEL_FIELD, TRUE_TEXT, truefalse_value
 
@@ -29,21 +30,6 @@ def _sees_everything(request: HttpRequest) -> bool:
 
 
 # --- Quizzes
-
-
-class AnswerLinesField(forms.CharField):
-    """A list of strings edited as one per line."""
-
-    widget = forms.Textarea(attrs={"rows": 2})
-
-    def prepare_value(self, value: Any) -> Any:
-        return "\n".join(value) if isinstance(value, list) else value
-
-    def to_python(self, value: Any) -> list[str]:
-        return [line.strip() for line in (super().to_python(value) or "").splitlines() if line.strip()]
-
-    def has_changed(self, initial: Any, data: Any) -> bool:
-        return list(initial or []) != self.to_python(data)
 
 
 class PositionField(forms.IntegerField):
@@ -76,6 +62,7 @@ class ChoiceAdminForm(PositionedForm):
 
 class QuestionAdminForm(PositionedForm):
     accepted_answers = AnswerLinesField(
+        widget=forms.Textarea(attrs={"rows": 2}),
         label=_("Accepted answers"),
         required=False,
         help_text=_("Type the answer only: one accepted answer per line (case does not matter)."),

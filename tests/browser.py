@@ -80,6 +80,15 @@ def host_login(page: Page, base: str, username: str, password: str) -> None:
     page.wait_for_url(f"{base}/host/")
 
 
+def host_console(browser: Browser, base: str, username: str, password: str, pin: str) -> Page:
+    """A logged-in host's console of game `pin`, its socket open."""
+    page = browser.new_context(**DESKTOP).new_page()
+    host_login(page, base, username, password)
+    page.goto(f"{base}/host/{pin}/")
+    expect(page.locator("#host-app")).to_have_attribute("data-socket", "open")
+    return page
+
+
 def host_start_game(page: Page, quiz_id: int) -> str:
     """Clicks "Start game" on My quizzes; returns the new game's PIN once its console is live."""
     page.click(f"[data-start-quiz='{quiz_id}']")

@@ -44,10 +44,7 @@ def test_chat_get_ready_auto_advance_and_the_multi_hint(site: str) -> None:
     with sync_playwright() as p:
         expect.set_options(timeout=10_000)
         browser = b.launch(p)
-        host = browser.new_context(**b.DESKTOP).new_page()
-        b.host_login(host, site, "controlshost", PASSWORD)
-        host.goto(f"{site}/host/{pin}/")
-        expect(host.locator("#host-app")).to_have_attribute("data-socket", "open")
+        host = b.host_console(browser, site, "controlshost", PASSWORD, pin)
         ann = b.player_join(browser.new_context(**b.PHONE), site, pin, "ann")
         min_ = b.player_join(browser.new_context(**b.PHONE, locale="ko-KR"), site, pin, "민수")
         for page in (host, ann, min_):

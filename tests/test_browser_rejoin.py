@@ -47,10 +47,7 @@ def test_coming_back_and_coming_late(site: str) -> None:
     with sync_playwright() as p:
         expect.set_options(timeout=10_000)
         browser = b.launch(p)
-        host = browser.new_context(**b.DESKTOP).new_page()
-        b.host_login(host, site, "rejoinhost", PASSWORD)
-        host.goto(f"{site}/host/{pin}/")
-        expect(host.locator("#host-app")).to_have_attribute("data-socket", "open")
+        host = b.host_console(browser, site, "rejoinhost", PASSWORD, pin)
         ann, bob, cy = (
             b.player_join(browser.new_context(**b.PHONE), site, pin, n) for n in ("ann", "bob", "cy")
         )
