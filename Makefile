@@ -63,7 +63,7 @@ test: venv redis chromium haproxy
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 # the load tester, small by default: make bench PLAYERS=1000 BENCH_ARGS="--baselines --questions 5"
-bench: venv redis
+bench: venv redis haproxy
 	$(PY) bench/loadtest.py --players $(or $(PLAYERS),200) $(BENCH_ARGS)
 
 lint: venv

@@ -185,6 +185,15 @@ def redis_delete_prefix(client: redis.Redis, prefix: str) -> int:
     return len(keys)
 
 
+
+# The load generator plays thousands of devices from one address: no per-address limits.
+NO_ADDRESS_LIMITS = {
+    "QUIZZONE_WS_SOCKETS_PER_ADDRESS": "0",
+    "QUIZZONE_RATE_WS_HANDSHAKE": "0/s",
+    "QUIZZONE_RATE_JOIN": "0/s",
+    "QUIZZONE_RATE_GAME_CREATE": "0/s",  # --games 100 creates them at once
+}
+
 class Stack:
     """A private QuizZone stack: workers (+ HAProxy) + Celery on a private Redis prefix and database."""
 
@@ -259,11 +268,7 @@ class Stack:
             DATABASE_URL=self.database_url or f"sqlite:///{self.tmp / 'stack.sqlite3'}",
             LOG_LEVEL="WARNING",
             PYTHONUNBUFFERED="1",
-            # The load generator plays thousands of devices from one address: no per-address limits.
-            QUIZZONE_WS_SOCKETS_PER_ADDRESS="0",
-            QUIZZONE_RATE_WS_HANDSHAKE="0/s",
-            QUIZZONE_RATE_JOIN="0/s",
-            QUIZZONE_RATE_GAME_CREATE="0/s",  # --games 100 creates them at once
+            **NO_ADDRESS_LIMITS,
         )
         env.update(self.extra_env)
         return env

@@ -27,12 +27,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import NO_ADDRESS_LIMITS  # noqa: E402
+
 
 def setup_django(db_path: str) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "quizzone.settings.local"
     os.environ["QUIZZONE_REDIS_PREFIX"] = f"qzrc{secrets.token_hex(4)}"
     os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ.update(NO_ADDRESS_LIMITS)  # N joins from this one address
     import django
 
     django.setup()
