@@ -20,7 +20,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from redis.exceptions import RedisError
 
-from . import frames, limits, workers
+from . import collector, frames, limits, workers
 from .admission import Busy, admission, retry_hint_ms, worker_full
 from .clock import now_ms
 from .hub import hub
@@ -115,6 +115,7 @@ class FrameConsumer(AsyncWebsocketConsumer):
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         self.closed = True
         workers.sockets.discard(self)
+        collector.socket_closed()
         CONNECTIONS.labels(self.path_label).dec()
         if self.address_counted:
             self.address_counted = False

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from channels.layers import get_channel_layer
 
+from .collector import collection_paused
 from .frames import encode, table_row_frame
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,8 @@ class Hub:
         while True:
             message = await self.layer.receive(channel)
             try:
-                await self.deliver(message)
+                with collection_paused():  # a result table is 10,000 rows: freed when written
+                    await self.deliver(message)
             except Exception:  # noqa: BLE001 - one bad message must not stop the room
                 log.exception("hub: delivering %s failed", message.get("type"))
 

@@ -104,6 +104,16 @@ def main() -> None:
         serve_uvicorn(opts, worker_id, public_url)
 
 
+def collector_prepare() -> None:
+    """Once the application is loaded, its objects leave every later collection (realtime/collector.py)."""
+    from realtime import collector, workers
+    from realtime.periodic import every
+
+    frozen = collector.startup_freeze()
+    every(0.5, "gc-freeze", lambda: collector.survivors_freeze(len(workers.sockets)))
+    log.info("%s objects of the start frozen out of garbage collection", frozen)
+
+
 def serve_uvicorn(opts: argparse.Namespace, worker_id: str, public_url: str) -> None:
     import uvicorn
     import uvloop
@@ -133,6 +143,7 @@ def serve_uvicorn(opts: argparse.Namespace, worker_id: str, public_url: str) -> 
         timeout_graceful_shutdown=5,
     )
     server = DrainingServer(config)
+    collector_prepare()
 
     async def run() -> None:
         loop = asyncio.get_running_loop()
@@ -173,6 +184,7 @@ def serve_daphne(opts: argparse.Namespace, worker_id: str, public_url: str) -> N
     from realtime.workers import drain, heartbeat_loop
 
     application = get_default_application()
+    collector_prepare()
     tasks: set[asyncio.Task] = set()
 
     def on_signal() -> None:
