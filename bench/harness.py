@@ -185,7 +185,6 @@ def redis_delete_prefix(client: redis.Redis, prefix: str) -> int:
     return len(keys)
 
 
-
 # The load generator plays thousands of devices from one address: no per-address limits.
 NO_ADDRESS_LIMITS = {
     "QUIZZONE_WS_SOCKETS_PER_ADDRESS": "0",
@@ -193,6 +192,7 @@ NO_ADDRESS_LIMITS = {
     "QUIZZONE_RATE_JOIN": "0/s",
     "QUIZZONE_RATE_GAME_CREATE": "0/s",  # --games 100 creates them at once
 }
+
 
 class Stack:
     """A private QuizZone stack: workers (+ HAProxy) + Celery on a private Redis prefix and database."""
