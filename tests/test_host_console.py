@@ -64,6 +64,9 @@ async def page_through(host: Client, limit: int, prefix: str = "") -> list[dict]
             raw = await host.conn.recv()
             assert len(raw.encode()) <= CAP
             page = json.loads(raw)
+            if page.get("type") == "error" and page["code"] == "rate_limited":  # past 20 frames a second
+                await asyncio.sleep(1)
+                await host.send({"type": "roster", "offset": offset, "limit": limit, "prefix": prefix})
         assert page["offset"] == offset and page["prefix"] == prefix
         assert 0 < len(page["players"]) <= limit
         players += page["players"]
