@@ -76,6 +76,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="keep the per-address limits counting (sized so one address can play every device)",
     )
     server.add_argument(
+        "--get-ready-ms",
+        type=int,
+        default=None,
+        help="QuizZone's 'get ready' before answers open (default: the server's 3000, but 0 with --baselines,"
+        " whose servers open answers at once, so that every stack is measured over the same game)",
+    )
+    server.add_argument(
         "--url", default=None, help="drive an already-running server at this http://127.0.0.1:PORT"
     )
     server.add_argument("--username", default="demo", help="host user for --url")
@@ -134,6 +141,15 @@ def limits_env(args: argparse.Namespace) -> dict[str, str]:
     }
 
 
+def quizzone_env(args: argparse.Namespace) -> dict[str, str]:
+    env = limits_env(args) if args.limits else {}
+    get_ready_ms = args.get_ready_ms if args.get_ready_ms is not None else (0 if args.baselines else None)
+    if get_ready_ms is not None:
+        env["QUIZZONE_GET_READY_MS"] = str(get_ready_ms)
+        print(f"quizzone: answers open {get_ready_ms} ms after each question (--get-ready-ms)")
+    return env
+
+
 def targets_to_run(args: argparse.Namespace, log_dir: Path) -> list[Target]:
     if args.url:
         return [ExternalTarget(args.url, args.username, args.password, args.server_pid, args.redis_url)]
@@ -148,7 +164,7 @@ def targets_to_run(args: argparse.Namespace, log_dir: Path) -> list[Target]:
                     lb=args.lb,
                     own_redis=args.own_redis,
                     database_url=args.database_url,
-                    extra_env=limits_env(args) if args.limits else None,
+                    extra_env=quizzone_env(args),
                 )
             )
         else:
