@@ -5,6 +5,7 @@ outlive a deploy."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Coroutine
 from typing import Any
 
@@ -12,22 +13,27 @@ from celery import shared_task
 from django.db import DatabaseError
 from redis.exceptions import RedisError
 
-from realtime import redisdb
 from realtime.clock import now_ms
 
 from . import actions, effects, store
 
+BACKGROUND_WAIT_SECONDS = 5  # for what an action left running (a close it started) before the next task
+_thread = threading.local()
+
 
 def run(coro: Coroutine[Any, Any, Any]) -> Any:
-    """Runs an action on a fresh event loop and closes that loop's Redis client afterwards."""
-
-    async def with_cleanup() -> Any:
-        try:
-            return await coro
-        finally:
-            await redisdb.client_close()
-
-    return asyncio.run(with_cleanup())
+    """Runs an action on this thread's event loop, kept for the thread's life, so its Redis and channel-layer
+    connections serve the next task too (a loop per task opened and closed them every time: the sweeper runs
+    every second). What the action left running in the background finishes before the thread moves on."""
+    loop = getattr(_thread, "loop", None)
+    if loop is None or loop.is_closed():
+        loop = _thread.loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coro)
+    finally:
+        left = asyncio.all_tasks(loop)
+        if left:
+            loop.run_until_complete(asyncio.wait(left, timeout=BACKGROUND_WAIT_SECONDS))
 
 
 @shared_task(name="rooms.tasks.round_timer", ignore_result=True)
