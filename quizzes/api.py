@@ -22,6 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from realtime.throttles import TokenThrottle
+from realtime.tokens import token_expires_at, token_for
 
 from .models import Quiz
 from .selectors import quiz_get_for, quiz_list_for
@@ -48,12 +49,24 @@ class TokenView(ObtainAuthToken):
         tags=["auth"],
         request=AuthTokenSerializer,
         responses={
-            200: inline_serializer("AuthToken", {"token": serializers.CharField()}),
+            200: inline_serializer(
+                "AuthToken",
+                {
+                    "token": serializers.CharField(),
+                    "expires_at": serializers.DateTimeField(
+                        allow_null=True, help_text="When it stops working; a login then gives a new one."
+                    ),
+                },
+            ),
             400: OpenApiResponse(description="Wrong username or password."),
         },
     )
     def post(self, request: Request, *args, **kwargs) -> Response:
-        return super().post(request, *args, **kwargs)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token = token_for(serializer.validated_data["user"])
+        expires_at = token_expires_at(token)
+        return Response({"token": token.key, "expires_at": expires_at.isoformat() if expires_at else None})
 
 
 @extend_schema_view(

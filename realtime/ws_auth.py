@@ -7,12 +7,9 @@ from django.contrib.auth.models import AnonymousUser
 
 @database_sync_to_async
 def _user_for_token(key: str):
-    from rest_framework.authtoken.models import Token
+    from .tokens import user_for_token  # DRF's models: not before the apps are loaded
 
-    try:
-        return Token.objects.select_related("user").get(key=key).user
-    except Token.DoesNotExist:
-        return None
+    return user_for_token(key)
 
 
 class TokenAuthMiddleware:

@@ -159,9 +159,12 @@ EXPECTED_WEB_WORKERS = env.int("QUIZZONE_EXPECTED_WEB_WORKERS", default=0)
 # Each worker publishes its figures this often (realtime/workers.py); rebalancing paces itself by it.
 WORKER_HEARTBEAT_SECONDS = env.float("QUIZZONE_HEARTBEAT_SECONDS", default=2.0)
 
+# Host API tokens expire this many days after they were issued; a login then hands out a new one (0: never).
+QUIZZONE_API_TOKEN_TTL_DAYS = env.int("QUIZZONE_API_TOKEN_TTL_DAYS", default=30)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "realtime.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -16,10 +16,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
 from quizzes.models import Quiz
 from quizzes.services import quiz_import
+from realtime.tokens import token_for
 
 HOSTS_GROUP = "Hosts"
 HOST_PERMISSIONS = {
@@ -42,7 +42,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             hosts = hosts_group_ensure()
             demo, password = demo_user_ensure(hosts)
-            token, _ = Token.objects.get_or_create(user=demo)
+            token = token_for(demo)
             loaded = demo_quizzes_ensure(demo)
 
         port = os.environ.get("PORT", "8000")
