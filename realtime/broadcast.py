@@ -30,13 +30,21 @@ def chat_group(pin: str) -> str:
 
 
 async def send_text(
-    group: str, text: str, to: str = TO_ALL, player_id: str | None = None, close: int | None = None
+    group: str,
+    text: str,
+    to: str = TO_ALL,
+    player_id: str | None = None,
+    close: int | None = None,
+    *,
+    except_token: str | None = None,
 ) -> None:
     message = {"type": "qz.text", "group": group, "to": to, "text": text}
     if player_id is not None:
         message["player_id"] = player_id
     if close is not None:
         message["close"] = close
+    if except_token is not None:
+        message["except_token"] = except_token
     await get_channel_layer().group_send(group, message)
 
 
@@ -44,8 +52,16 @@ async def send_frame(group: str, frame: dict[str, Any], to: str = TO_ALL) -> Non
     await send_text(group, encode(frame), to)
 
 
-async def send_to_player(group: str, player_id: str, frame: dict[str, Any], close: int | None = None) -> None:
-    await send_text(group, encode(frame), TO_PLAYER, player_id, close)
+async def send_to_player(
+    group: str,
+    player_id: str,
+    frame: dict[str, Any],
+    close: int | None = None,
+    *,
+    except_token: str | None = None,
+) -> None:
+    """To every socket of one player; with `except_token`, not to those identified with that token."""
+    await send_text(group, encode(frame), TO_PLAYER, player_id, close, except_token=except_token)
 
 
 async def send_table(group: str, head: dict[str, Any], fields: list[str], rows: dict[str, list]) -> None:

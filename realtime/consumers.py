@@ -59,6 +59,7 @@ class FrameConsumer(AsyncWebsocketConsumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.player_id: str | None = None
+        self.token: str | None = None
         self.groups_joined: list[str] = []
         self.closed = False
         rate = settings.WS_FRAMES_PER_SECOND

@@ -29,6 +29,7 @@ TO_ALL, TO_HOSTS, TO_PLAYERS, TO_PLAYER = "all", "hosts", "players", "player"
 class Member(Protocol):
     role: str  # "player" or "host"
     player_id: str | None
+    token: str | None  # the player token the socket was identified with
 
     def deliver(self, text: str, close_code: int | None = None) -> None: ...
 
@@ -97,7 +98,11 @@ class Hub:
                 or (to == TO_PLAYERS and m.role == "player")
             ):
                 m.deliver(text)
-            elif to == TO_PLAYER and m.player_id == message["player_id"]:
+            elif (
+                to == TO_PLAYER
+                and m.player_id == message["player_id"]
+                and (m.token is None or m.token != message.get("except_token"))
+            ):
                 m.deliver(text, close_code)
 
     def _deliver_table(self, members: set[Member], message: dict[str, Any]) -> None:

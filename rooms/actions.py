@@ -131,6 +131,14 @@ async def game_reclaim(pin: str, nickname: object, code: object, address: str = 
         if any(isinstance(ev, e.Refused) and ev.code == "bad_code" for ev in t.events):
             await store.reclaim_failed(pin, address, nickname_key)
         return _sender(t.events)
+    # A socket still open with the old token (the lost phone, or whoever had it) is told and closed.
+    await broadcast.send_to_player(
+        broadcast.game_group(pin),
+        welcome.player_id,
+        frames.error("bad_token", "this place was taken back with its code on another device"),
+        close=frames.CLOSE_UNAUTHENTICATED,
+        except_token=welcome.token,
+    )
     return [replace(await _welcome_now(pin, welcome.player_id, welcome.token), reclaim_code=cmd.new_code)]
 
 

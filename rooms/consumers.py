@@ -20,7 +20,7 @@ class GameConsumer(FrameConsumer):
     async def send_events(self, events: list[e.Event]) -> None:
         for ev in events:
             if isinstance(ev, e.Welcome):
-                self.player_id = ev.player_id
+                self.player_id, self.token = ev.player_id, ev.token
             await self.send_frame(ev.frame())
             if isinstance(ev, e.Refused) and ev.close_code:
                 await self.close(ev.close_code)

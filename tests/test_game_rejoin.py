@@ -302,3 +302,26 @@ async def test_kicking_the_last_player_who_had_not_answered_closes_the_round_at_
     for sock, _ in players:
         await sock.close()
     await host.close()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("hub_cleanup")
+async def test_a_reclaim_closes_the_sockets_still_open_with_the_old_token():
+    pin, token = await _setup_game()
+    host, [(lost, welcome), (twin, _)] = await _sockets(pin, token, "ann", "bob")
+    other_tab = await Socket(f"/ws/play/{pin}/").connect()  # the same place open in a second tab
+    await other_tab.send({"type": "resume", "token": welcome["token"]})
+    await other_tab.expect("welcome")
+    await host.send({"type": "start"})
+    question = await host.expect("question")
+
+    phone = await Socket(f"/ws/play/{pin}/").connect()
+    await phone.send({"type": "reclaim", "nickname": "ann", "code": welcome["reclaim_code"]})
+    assert (await phone.expect("welcome"))["player_id"] == welcome["player_id"]
+    for old in (lost, other_tab):
+        assert (await old.expect("error"))["code"] == "bad_token"
+        assert await old.closed_code() == 4001
+    await phone.send({"type": "answer", "round": question["round"], "choice": question["choices"][0]["id"]})
+    assert (await phone.expect("answer_ack"))["accepted"] is True
+    await twin.send({"type": "answer", "round": question["round"], "choice": question["choices"][0]["id"]})
+    assert (await twin.expect("answer_ack"))["accepted"] is True  # another player's socket is untouched
