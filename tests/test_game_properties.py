@@ -113,7 +113,19 @@ def delays(draw) -> int:
     return 0 if size == "none" else draw(st.integers(0, 2_000 if size == "short" else 30_000))
 
 
-OP_WEIGHTS = {"answer": 30, "close": 10, "next": 8, "start": 4, "join": 4, "resume": 2, "lock": 2, "kick": 1}
+OP_WEIGHTS = {
+    "answer": 30,
+    "close": 10,
+    "next": 8,
+    "start": 4,
+    "join": 4,
+    "resume": 2,
+    "lock": 2,
+    "reclaim": 2,
+    "kick": 1,
+    "unkick": 1,
+    "late_join": 1,
+}
 
 
 @st.composite
@@ -121,8 +133,14 @@ def ops(draw) -> tuple:
     name = draw(weighted(OP_WEIGHTS))
     if name == "join":
         return ("join", draw(nicknames))
-    if name in ("resume", "kick"):
+    if name == "resume":  # with the token the player joined with, or the one they hold now
+        return ("resume", draw(player_index()), draw(st.booleans()))
+    if name in ("kick", "unkick"):
         return (name, draw(player_index()))
+    if name == "reclaim":  # the player's current code (typed loosely) or a wrong one
+        return ("reclaim", draw(player_index()), draw(weighted({"right": 3, "loose": 1, "wrong": 1})))
+    if name == "late_join":
+        return ("late_join", draw(st.booleans()))
     if name == "answer":
         return ("answer", draw(player_index()), draw(rounds()), draw(payloads()))
     if name == "close":
@@ -225,6 +243,11 @@ def oracle_points(q: QuestionSpec, response_ms: int, streak: int) -> int:
     return timed + bonus
 
 
+def typed_code(code: str) -> str:
+    """A reclaim code as typed, read as the server must: no spaces or dashes, any case."""
+    return "".join(code.split()).replace("-", "").upper()
+
+
 def rank_among_active(state: GameState, score: int) -> int:
     return 1 + sum(1 for p in state.active_players() if p.score > score)
 
@@ -240,6 +263,8 @@ class Checker:
     submitted: dict[tuple[str, int], tuple[int, dict[str, Any]]] = field(default_factory=dict)
     closed: set[int] = field(default_factory=set)
     points: dict[str, int] = field(default_factory=dict)
+    codes: dict[str, str] = field(default_factory=dict)  # each player's reclaim code now
+    reclaims: int = 0
     steps: int = 0
 
     # Commands ----------------------------------------------------------------------------------
@@ -250,9 +275,23 @@ class Checker:
         if kind == "join":
             pid = f"p{self.joins}"
             self.joins += 1
-            return c.Join(pid, args[0], f"tok-{pid}")
+            return c.Join(pid, args[0], f"tok-{pid}", self.code(self.joins))
         if kind == "resume":
-            return c.Resume(f"tok-{self.player(args[0])}")
+            pid = self.player(args[0])
+            now_held = state.players[pid].token if args[1] and pid in state.players else None
+            return c.Resume(now_held or f"tok-{pid}")
+        if kind == "reclaim":
+            pid, how = self.player(args[0]), args[1]
+            nickname = state.players[pid].nickname if pid in state.players else "nobody"
+            code = self.codes.get(pid, "")
+            typed = {"right": code, "loose": f" {code[:3].lower()}-{code[3:]} ", "wrong": self.code(999)}[how]
+            self.reclaims += 1
+            new_token, new_code = f"tok-{pid}-r{self.reclaims}", self.code(100 + self.reclaims)
+            return c.Reclaim(f" {nickname.upper()} ", typed, new_token, new_code)
+        if kind == "unkick":
+            return c.Unkick(self.player(args[0]))
+        if kind == "late_join":
+            return c.LateJoin(args[0])
         if kind == "answer":
             pid, round_no, fields = args
             round_no = state.round if round_no == CURRENT else round_no
@@ -268,6 +307,13 @@ class Checker:
             return c.Kick(self.player(args[0]))
         simple = {"start": c.Start, "next": c.Next, "lock": c.Lock, "unlock": c.Unlock, "end": c.End}
         return simple[kind]()
+
+    @staticmethod
+    def code(n: int) -> str:
+        """A reclaim code, different for each n."""
+        alphabet = machine.RECLAIM_ALPHABET
+        length = machine.RECLAIM_CODE_LENGTH
+        return "".join(alphabet[(n * 7 + k * (n + 3)) % len(alphabet)] for k in range(length))
 
     def player(self, index: int) -> str:
         """A player of the game (kicked ones included) by index, or an id nobody has for GHOST."""
@@ -330,12 +376,28 @@ class Checker:
             assert refused.code in ("early", "not_all_answered")
         if refused.close_code is not None:
             assert (refused.code, refused.close_code) == ("forbidden", 4003)
+        if isinstance(cmd, c.Reclaim):
+            player = self.reclaimed(cmd, before)
+            if player is None or self.codes.get(player.id) != typed_code(cmd.code):
+                assert (refused.code, refused.close_code) == ("bad_code", None)
+            else:
+                assert player.kicked and (refused.code, refused.close_code) == ("forbidden", 4003)
+        if isinstance(cmd, c.Unkick):
+            player = before.players.get(cmd.player_id)
+            assert refused.code == "invalid"
+            assert before.phase == FINISHED or player is None or not player.kicked
         if isinstance(cmd, c.Resume):
             player = before.player_by_token(cmd.token)
             kicked = player is not None and player.kicked
             assert (refused.code, refused.close_code) == (
                 ("forbidden", 4003) if kicked else ("bad_token", None)
             )
+
+    @staticmethod
+    def reclaimed(cmd: c.Reclaim, state: GameState) -> Any:
+        """The player a reclaim names by nickname (case and spaces aside), if any."""
+        wanted = cmd.nickname.strip().casefold()
+        return next((p for p in state.players.values() if p.nickname.casefold() == wanted), None)
 
     def check_event(
         self, ev: e.Event, cmd: c.Command, before: GameState, after: GameState, revealed_now: set[int]
@@ -442,12 +504,25 @@ class Checker:
         elif isinstance(ev, e.Welcome):
             assert not secret_keys_in(ev.game)
             assert ev.game["phase"] == after.phase
-            if isinstance(cmd, c.Join):  # a new player: only in an open lobby, with a fresh, clean nickname
+            if isinstance(cmd, c.Join):  # a new player: in an open lobby (or late if allowed), a new name
                 name = cmd.nickname.strip()
-                assert before.phase == LOBBY and not before.locked
+                admitted = before.phase == LOBBY or (before.late_join and before.phase != FINISHED)
+                assert admitted and not before.locked
                 assert 1 <= len(name) <= 24 and ev.nickname == name
                 assert not any(unicodedata.category(ch) in ("Cc", "Cf") for ch in name)
                 assert name.casefold() not in {p.nickname.casefold() for p in before.players.values()}
+                assert after.players[ev.player_id].score == 0 and ev.reclaim_code == cmd.reclaim_code
+                self.codes[ev.player_id] = cmd.reclaim_code
+            elif isinstance(cmd, c.Reclaim):  # the right code of a player still in: new token and code
+                player = self.reclaimed(cmd, before)
+                assert player is not None and ev.player_id == player.id and not player.kicked
+                assert self.codes[player.id] == typed_code(cmd.code)
+                assert after.players[player.id] == replace(
+                    before.players[player.id], token=cmd.token, reclaim=after.players[player.id].reclaim
+                )
+                assert after.player_by_token(player.token) is None or player.token == cmd.token
+                assert ev.token == cmd.token and ev.reclaim_code == cmd.new_code
+                self.codes[player.id] = cmd.new_code
             else:
                 assert isinstance(cmd, c.Resume) and not before.players[ev.player_id].kicked
 
