@@ -6,7 +6,7 @@ import os
 import re
 
 from django.contrib.auth.models import User
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
+from playwright.sync_api import Browser, BrowserContext, Dialog, Page, Playwright, expect
 
 from quizzes.models import Choice, Question, Quiz
 
@@ -27,6 +27,23 @@ PHONE = {
     "has_touch": True,
 }
 DESKTOP = {"viewport": {"width": 1280, "height": 860}}
+
+
+class PageTrouble:
+    """The dialogs (each dismissed) and uncaught script errors of the pages it watches."""
+
+    def __init__(self) -> None:
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+
+    def watch(self, *pages: Page) -> None:
+        for page in pages:
+            page.on("dialog", self._dialog)
+            page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def _dialog(self, dialog: Dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
 
 
 def launch(playwright: Playwright) -> Browser:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from asgiref.sync import async_to_sync
-from playwright.sync_api import Browser, Dialog, Page, WebSocketRoute, expect, sync_playwright
+from playwright.sync_api import Browser, Page, WebSocketRoute, expect, sync_playwright
 
 from rooms import actions
 from rooms.services import game_create
@@ -46,13 +46,7 @@ def test_a_whole_game_in_the_browser(
 ) -> None:
     host_user = host_make("browserhost", PASSWORD)
     quiz = b.quiz_make(host_user, b.THREE_QUESTIONS, "Browser quiz", time_limit=6)
-    dialogs: list[str] = []
-    errors: list[str] = []
-
-    def on_dialog(dialog: Dialog) -> None:
-        dialogs.append(dialog.message)
-        dialog.dismiss()
-
+    trouble = b.PageTrouble()
     with sync_playwright() as p:
         expect.set_options(timeout=10_000)
         browser = b.launch(p)
@@ -67,9 +61,7 @@ def test_a_whole_game_in_the_browser(
         ann, bob, cy = (
             b.player_join(browser.new_context(**b.PHONE), site, pin, n) for n in ("ann", "bob", "cy")
         )
-        for page in (host, ann, bob, cy):
-            page.on("dialog", on_dialog)
-            page.on("pageerror", lambda error: errors.append(str(error)))
+        trouble.watch(host, ann, bob, cy)
         expect(host.locator("#lobby-count")).to_have_text("3")
         expect(host.locator("#players .player-name")).to_have_text(["ann", "bob", "cy"])
         expect(ann.locator("#lobby-count")).to_contain_text("3")
@@ -84,7 +76,7 @@ def test_a_whole_game_in_the_browser(
             expect(bob.locator(".chat-log .chat-text")).to_have_text([XSS])
             expect(host.locator(".chat-log .chat-text")).to_have_text([XSS])
             assert bob.locator(".chat-log img").count() == 0
-            assert dialogs == []
+            assert trouble.dialogs == []
 
         host.click("#btn-start")
         round_one(host, ann, bob, cy)
@@ -105,8 +97,8 @@ def test_a_whole_game_in_the_browser(
 
         host.click("#results-link")
         results_check(host, pin, tmp_path)
-        assert dialogs == []
-        assert errors == []
+        assert trouble.dialogs == []
+        assert trouble.errors == []
         browser.close()
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Dialog, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 from tests import browser as b
 from tests.factories import host_make
@@ -40,30 +40,23 @@ def site(django_db_setup, django_db_blocker, process_logs) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
 
 
-def nothing_ran(pages: list[Page], dialogs: list[str], errors: list[str]) -> None:
+def nothing_ran(pages: list[Page], trouble: b.PageTrouble) -> None:
     for page in pages:
         assert page.evaluate("window.__pwned") is None, page.url
         assert page.locator(INJECTED).count() == 0, page.url
-    assert dialogs == [] and errors == []
+    assert trouble.dialogs == [] and trouble.errors == []
 
 
 def test_hostile_text_stays_text_everywhere(site: str, celery_worker: object) -> None:
     host_user = host_make("hostilehost", PASSWORD)
     spec = [("single", QUESTION, {"choices": [(RIGHT, True), (WRONG, False)]})]
     quiz = b.quiz_make(host_user, spec, TITLE, time_limit=60)
-    dialogs: list[str] = []
-    errors: list[str] = []
-
-    def on_dialog(dialog: Dialog) -> None:
-        dialogs.append(dialog.message)
-        dialog.dismiss()
-
+    trouble = b.PageTrouble()
     with sync_playwright() as p:
         expect.set_options(timeout=10_000)
         browser = b.launch(p)
         host = browser.new_context(**b.DESKTOP).new_page()
-        host.on("dialog", on_dialog)
-        host.on("pageerror", lambda error: errors.append(str(error)))
+        trouble.watch(host)
         b.host_login(host, site, "hostilehost", PASSWORD)
         expect(host.get_by_text(TITLE, exact=True)).to_have_count(1)  # My quizzes lists it as text
         pin = b.host_start_game(host, quiz.id)
@@ -71,9 +64,7 @@ def test_hostile_text_stays_text_everywhere(site: str, celery_worker: object) ->
 
         ann, bob = (b.player_join(browser.new_context(**b.PHONE), site, pin, n) for n in (NICK_A, NICK_B))
         pages = [host, ann, bob]
-        for page in (ann, bob):
-            page.on("dialog", on_dialog)
-            page.on("pageerror", lambda error: errors.append(str(error)))
+        trouble.watch(ann, bob)
         expect(host.locator("#players .player-name")).to_have_text([NICK_A, NICK_B])
         expect(ann.locator("#me-nick")).to_have_text(NICK_A)
 
@@ -95,7 +86,7 @@ def test_hostile_text_stays_text_everywhere(site: str, celery_worker: object) ->
         expect(host.locator("#reveal-title")).to_have_text(QUESTION)
         expect(host.locator("#reveal-chart .chart-row.is-correct .chart-label")).to_have_text([f"{RIGHT}✓"])
         expect(bob.locator("#fb-details")).to_contain_text(f"Correct answer: {RIGHT}")
-        nothing_ran(pages, dialogs, errors)
+        nothing_ran(pages, trouble)
 
         host.click("#btn-next")
         expect(host.locator("#view-leaderboard .leaderboard li")).to_have_count(2)
@@ -115,5 +106,5 @@ def test_hostile_text_stays_text_everywhere(site: str, celery_worker: object) ->
         expect(host.locator("#standings tbody td:nth-child(2)")).to_have_text([NICK_A, NICK_B])
         expect(host.locator("#questions tbody td:nth-child(2)")).to_contain_text([QUESTION])
         expect(host.locator("#questions .vote-text").first).to_contain_text("<img src=x onerror=")
-        nothing_ran(pages, dialogs, errors)
+        nothing_ran(pages, trouble)
         browser.close()
