@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import get_language
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import renderers, serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,9 +17,10 @@ from rest_framework.views import APIView
 from realtime.throttles import PinGuessThrottle, pin_missed
 
 from .exports import XLSX_MEDIA_TYPE, csv_bytes, error_workbook, results_workbook
-from .models import Game
+from .models import Game, GameWorkbook
 from .reports import CSV_FIELDS, game_results_grid, game_results_rows
 from .selectors import game_by_pin, game_results
+from .workbooks import workbook_kept, workbook_request
 
 LIMIT_MAX = 1000  # players per page of the JSON standings
 PAGE_SIZE = 100  # with ?page= and no ?limit=
@@ -141,8 +144,8 @@ class GameResultsView(APIView):
                 return _attachment(Response({"header": header, "grid": grid}), f"quizzone-{pin}-grid.csv")
             rows = game_results_rows(results)
             return _attachment(Response({"rows": rows}), f"quizzone-{pin}-results.csv")
-        if fmt == "xlsx":
-            workbook = results_workbook(game_results(game))
+        if fmt == "xlsx":  # the one a Celery task built (POST .../workbook/), else built now
+            workbook = workbook_kept(game, get_language()) or results_workbook(game_results(game))
             return _attachment(Response({"xlsx": workbook}), f"quizzone-{pin}-results.xlsx")
         limit, offset = _paging(request)
         answers = request.query_params.get("answers", "1").lower() not in FALSE
@@ -154,6 +157,67 @@ class GameResultsView(APIView):
             query["limit"], query["offset"] = str(limit), str(offset + limit)
             results["next"] = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
         return Response(results)
+
+
+WorkbookState = inline_serializer(
+    "GameWorkbook",
+    {
+        "state": serializers.ChoiceField(choices=["none", *GameWorkbook.State.values]),
+        "rows_done": serializers.IntegerField(),
+        "rows_total": serializers.IntegerField(),
+        "url": serializers.CharField(allow_null=True, help_text="The .xlsx, once ready."),
+    },
+)
+
+
+class GameWorkbookView(APIView):
+    """A finished game's .xlsx built off the request, with its progress: POST starts it (or finds it),
+    GET tells how far it is; when `state` is `ready`, `url` downloads it."""
+
+    throttle_classes = [PinGuessThrottle]
+
+    def _finished_game(self, request: Request, pin: str) -> Game:
+        game = game_by_pin(pin, host=request.user, live_first=False)
+        if game is None:
+            pin_missed(request)
+            raise Http404("No game with that PIN.")
+        if game.status != Game.Status.FINISHED:
+            raise GameNotFinished()
+        return game
+
+    def _state(self, request: Request, pin: str, workbook: GameWorkbook | None) -> dict[str, Any]:
+        ready = workbook is not None and workbook.state == GameWorkbook.State.READY
+        url = reverse("game-results", args=[pin]) + "?format=xlsx"
+        return {
+            "state": workbook.state if workbook else "none",
+            "rows_done": workbook.rows_done if workbook else 0,
+            "rows_total": workbook.rows_total if workbook else 0,
+            "url": request.build_absolute_uri(url) if ready else None,
+        }
+
+    @extend_schema(responses={200: WorkbookState}, summary="How far the game's .xlsx is (host only)")
+    def get(self, request: Request, pin: str) -> Response:
+        game = self._finished_game(request, pin)
+        workbook = GameWorkbook.objects.filter(game=game, language=get_language()).defer("content").first()
+        return Response(self._state(request, pin, workbook))
+
+    @extend_schema(
+        request=None,
+        responses={200: WorkbookState, 202: WorkbookState},
+        summary="Build the game's .xlsx off the request (host only)",
+    )
+    def post(self, request: Request, pin: str) -> Response:
+        game = self._finished_game(request, pin)
+        workbook = workbook_request(game, get_language())
+        body = self._state(request, pin, workbook)
+        ready = workbook.state == GameWorkbook.State.READY
+        return Response(body, status=status.HTTP_200_OK if ready else status.HTTP_202_ACCEPTED)
+
+
+class GameNotFinished(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The game has not finished yet."
+    default_code = "not_finished"
 
 
 def _attachment(response: Response, filename: str) -> Response:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from openpyxl import Workbook
@@ -52,6 +52,21 @@ def text_width(value: Any) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+class RowProgress:
+    """Tells `report(done, total)` every `every` rows written."""
+
+    def __init__(self, total: int, report: Callable[[int, int], None], every: int = 2_000) -> None:
+        self.total, self.report, self.every = total, report, every
+        self.done = self.reported = 0
+        report(0, total)
+
+    def advance(self) -> None:
+        self.done += 1
+        if self.done - self.reported >= self.every:
+            self.reported = self.done
+            self.report(self.done, self.total)
+
+
 def _sheet(
     book: Workbook,
     title: str,
@@ -60,6 +75,7 @@ def _sheet(
     *,
     freeze: str = "A2",
     fills: Sequence[Sequence[PatternFill | None]] | None = None,
+    progress: RowProgress | None = None,
 ) -> WriteOnlyWorksheet:
     sheet = book.create_sheet(title=title[:31])
     sample = rows[:WIDTH_SAMPLE]
@@ -90,6 +106,8 @@ def _sheet(
     for r, row in enumerate(rows):
         row_fills = fills[r] if fills else ()
         sheet.append([cell(v, row_fills[c] if c < len(row_fills) else None) for c, v in enumerate(row)])
+        if progress is not None:
+            progress.advance()
     return sheet
 
 
@@ -106,12 +124,12 @@ def _standings_fills(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> li
     return fills
 
 
-def results_workbook(results: dict[str, Any]) -> bytes:
+def results_workbook(results: dict[str, Any], report: Callable[[int, int], None] | None = None) -> bytes:
     """The whole game as .xlsx: Standings (one row per player, one group of columns per question asked),
-    Answers (one row per answer) and Questions (figures and each choice's votes)."""
+    Answers (one row per answer) and Questions (figures and each choice's votes). `report(done, total)` hears
+    of the rows written as it goes (a 10,000-player game has ~70,000)."""
     book = Workbook(write_only=True)
     header, rows = game_results_grid(results)
-    _sheet(book, label("Standings"), header, rows, freeze="C2", fills=_standings_fills(header, rows))
 
     answer_header = [
         label(name)
@@ -136,7 +154,6 @@ def results_workbook(results: dict[str, Any]) -> bytes:
         ]
         for row in game_results_rows(results)
     ]
-    _sheet(book, label("Answers"), answer_header, answer_rows)
 
     question_header = [
         label(name)
@@ -163,10 +180,17 @@ def results_workbook(results: dict[str, Any]) -> bytes:
             lead = figures if i == 0 else [q["round"], "", "", "", "", "", ""]
             mark = RIGHT if choice["correct"] else ""
             question_rows.append([*lead, choice["text"], choice["votes"] if q["asked"] else "", mark])
-    _sheet(book, label("Questions"), question_header, question_rows)
+    total = len(rows) + len(answer_rows) + len(question_rows)
+    progress = RowProgress(total, report) if report is not None else None
+    fills = _standings_fills(header, rows)
+    _sheet(book, label("Standings"), header, rows, freeze="C2", fills=fills, progress=progress)
+    _sheet(book, label("Answers"), answer_header, answer_rows, progress=progress)
+    _sheet(book, label("Questions"), question_header, question_rows, progress=progress)
 
     out = io.BytesIO()
     book.save(out)
+    if report is not None:
+        report(total, total)
     return out.getvalue()
 
 

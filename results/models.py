@@ -72,3 +72,25 @@ class GameAnswer(models.Model):
         db_table = "rooms_gameanswer"
         ordering = ["round", "answered_at_ms"]
         constraints = [models.UniqueConstraint(fields=["player", "round"], name="one_answer_per_round")]
+
+
+class GameWorkbook(models.Model):
+    """A finished game's .xlsx, built once by a Celery task (a 10,000-player game takes ~30 s), with its
+    progress while it is being built."""
+
+    class State(models.TextChoices):
+        BUILDING = "building", _("Building")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    game = models.OneToOneField(Game, on_delete=models.CASCADE, related_name="workbook")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.BUILDING)
+    language = models.CharField(max_length=10)  # the sheets' and labels' language (the host's)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(default=0)
+    content = models.BinaryField(null=True, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    built_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.game} · {self.state}"

@@ -53,6 +53,12 @@ def host_results(request: HttpRequest, pin: str) -> HttpResponse:
         "csv_url": api + "?format=csv",
         "grid_url": api + "?format=csv&layout=grid",
         "xlsx_url": api + "?format=xlsx",
+        "workbook_url": reverse("game-workbook", args=[pin]),
+        "js_strings": {
+            "workbook_preparing": _("Preparing the workbook: {done} of {total} rows"),
+            "workbook_starting": _("Preparing the workbook…"),
+            "workbook_failed": _("The workbook could not be prepared. Try again."),
+        },
         "page": page,
         "first_shown": (page - 1) * STANDINGS_PAGE + 1,
         "last_shown": min(total, page * STANDINGS_PAGE),

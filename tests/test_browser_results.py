@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect, sync_playwright
 
+from results.models import GameWorkbook
 from tests import browser as b
 from tests.factories import host_make
 from tests.processes import daphne_start
@@ -30,7 +31,7 @@ def site(django_db_setup, django_db_blocker, process_logs) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
 
 
-def test_results_page_in_korean(site: str, tmp_path: Path) -> None:
+def test_results_page_in_korean(site: str, celery_worker: object, tmp_path: Path) -> None:
     game = report_game(host_make("resultshost", PASSWORD))
     with sync_playwright() as p:
         expect.set_options(timeout=10_000)
@@ -77,9 +78,14 @@ def test_results_page_in_korean(site: str, tmp_path: Path) -> None:
         assert rows[0][:3] == ["순위", "닉네임", "상태"] and rows[1][:2] == ["1", KOREAN_NAME]
         book = load_workbook(files["#xlsx-link"])
         assert book.sheetnames == ["순위표", "답변", "문제"] and book["순위표"]["B2"].value == KOREAN_NAME
+        progress = page.locator("#workbook-progress progress")  # shown while Celery built it
+        expect(progress).to_have_attribute("value", progress.get_attribute("max") or "?")
         answers = files["#csv-link"].read_bytes().decode("utf-8-sig")
         assert "Paris" in answers and KOREAN_NAME in answers
 
         page.screenshot(path=str(tmp_path / "results-ko.png"), full_page=True)
         assert errors == []
         browser.close()
+    built = GameWorkbook.objects.get(game=game)  # by the Celery worker, in the page's language
+    assert (built.state, built.language, built.rows_done) == ("ready", "ko", built.rows_total)
+    assert bytes(built.content) == files["#xlsx-link"].read_bytes()

@@ -1,0 +1,111 @@
+"""A finished game's .xlsx built off the request (results/workbooks.py): started by POST, followed by GET,
+built by a real Celery worker, served by ?format=xlsx; built again for another language or after a failure."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+from openpyxl import load_workbook
+from rest_framework.test import APIClient
+
+from results.exports import RowProgress, results_workbook
+from results.models import GameWorkbook
+from results.selectors import game_results
+from results.workbooks import workbook_build, workbook_request
+from tests.factories import host_make
+from tests.report_fixtures import KOREAN_NAME, report_game
+
+
+def client_for(host) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(host)
+    return client
+
+
+def test_row_progress_reports_the_start_every_step_and_is_told_the_end():
+    heard: list[tuple[int, int]] = []
+    progress = RowProgress(5, lambda done, total: heard.append((done, total)), every=2)
+    for _ in range(5):
+        progress.advance()
+    assert heard == [(0, 5), (2, 5), (4, 5)]
+
+
+@pytest.mark.django_db
+def test_the_workbook_reports_its_rows_from_nothing_to_all():
+    game = report_game(host_make())
+    heard: list[tuple[int, int]] = []
+    content = results_workbook(game_results(game), lambda done, total: heard.append((done, total)))
+    total = heard[0][1]
+    assert heard[0] == (0, total) and heard[-1] == (total, total) and total > 0
+    assert load_workbook(io.BytesIO(content))["Standings"]["B2"].value == KOREAN_NAME
+
+
+@pytest.mark.django_db
+def test_post_starts_a_build_get_follows_it_and_the_download_is_the_kept_file(
+    django_capture_on_commit_callbacks,
+):
+    host = host_make()
+    game = report_game(host)
+    api = client_for(host)
+    base = f"/api/games/{game.pin}/results/workbook/"
+    assert api.get(base).json() == {"state": "none", "rows_done": 0, "rows_total": 0, "url": None}
+
+    with django_capture_on_commit_callbacks() as enqueued:  # no broker here: the task is run below by hand
+        started = api.post(base)
+    assert started.status_code == 202 and started.json()["state"] == "building" and len(enqueued) == 1
+    assert api.post(base).status_code == 202  # asked again while building: the same build, none started
+    workbook = GameWorkbook.objects.get(game=game)
+
+    assert workbook_build(workbook.pk) == "ready"
+    ready = api.get(base).json()
+    assert ready["state"] == "ready" and ready["rows_done"] == ready["rows_total"] > 0
+    assert ready["url"].endswith(f"/api/games/{game.pin}/results/?format=xlsx")
+    download = api.get(f"/api/games/{game.pin}/results/?format=xlsx")
+    assert download.status_code == 200 and download.content == bytes(GameWorkbook.objects.get().content)
+    assert api.post(base).status_code == 200  # ready: nothing to build
+
+
+@pytest.mark.django_db
+def test_another_language_or_a_failed_build_starts_again(django_capture_on_commit_callbacks):
+    host = host_make()
+    game = report_game(host)
+    first = workbook_request(game, "en")
+    workbook_build(first.pk)
+    with django_capture_on_commit_callbacks() as enqueued:
+        korean = workbook_request(game, "ko")
+    assert korean.pk == first.pk and korean.state == "building" and len(enqueued) == 1
+    GameWorkbook.objects.filter(pk=first.pk).update(state=GameWorkbook.State.FAILED)
+    with django_capture_on_commit_callbacks() as enqueued:
+        again = workbook_request(game, "ko")
+    assert again.state == "building" and len(enqueued) == 1
+
+
+@pytest.mark.django_db
+def test_only_the_host_of_a_finished_game_may_ask(django_capture_on_commit_callbacks):
+    host = host_make()
+    game = report_game(host)
+    stranger = client_for(host_make("stranger"))
+    assert stranger.post(f"/api/games/{game.pin}/results/workbook/").status_code == 404
+    game.status = "running"
+    game.save()
+    assert client_for(host).post(f"/api/games/{game.pin}/results/workbook/").status_code == 409
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_a_celery_worker_builds_it(celery_worker):
+    host = host_make()
+    game = report_game(host)
+    api = client_for(host)
+    base = f"/api/games/{game.pin}/results/workbook/"
+    assert api.post(base).status_code == 202
+    deadline = time.monotonic() + 30
+    state = api.get(base).json()
+    while state["state"] == "building" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        state = api.get(base).json()
+    assert state["state"] == "ready", state
+    download = api.get(state["url"])
+    assert load_workbook(io.BytesIO(download.content))["Standings"]["B2"].value == KOREAN_NAME
