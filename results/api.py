@@ -89,6 +89,23 @@ def _paging(request: Request) -> tuple[int | None, int]:
     return limit, offset or 0
 
 
+class GameNotFinished(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The game has not finished yet."
+    default_code = "not_finished"
+
+
+def finished_game(request: Request, pin: str) -> Game:
+    """The requesting host's game with this PIN, once finished: else 404 (counted as a PIN miss) or 409."""
+    game = game_by_pin(pin, host=request.user, live_first=False)
+    if game is None:
+        pin_missed(request)
+        raise Http404("No game with that PIN.")
+    if game.status != Game.Status.FINISHED:
+        raise GameNotFinished()
+    return game
+
+
 class GameResultsView(APIView):
     renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
     throttle_classes = [PinGuessThrottle]
@@ -130,12 +147,7 @@ class GameResultsView(APIView):
         summary="Final standings and every answer (host only)",
     )
     def get(self, request: Request, pin: str) -> Response:
-        game = game_by_pin(pin, host=request.user, live_first=False)
-        if game is None:
-            pin_missed(request)
-            raise Http404("No game with that PIN.")
-        if game.status != Game.Status.FINISHED:
-            return Response({"detail": "The game has not finished yet."}, status=status.HTTP_409_CONFLICT)
+        game = finished_game(request, pin)
         fmt = request.accepted_renderer.format
         if fmt == "csv":
             results = game_results(game)
@@ -176,15 +188,6 @@ class GameWorkbookView(APIView):
 
     throttle_classes = [PinGuessThrottle]
 
-    def _finished_game(self, request: Request, pin: str) -> Game:
-        game = game_by_pin(pin, host=request.user, live_first=False)
-        if game is None:
-            pin_missed(request)
-            raise Http404("No game with that PIN.")
-        if game.status != Game.Status.FINISHED:
-            raise GameNotFinished()
-        return game
-
     def _state(self, request: Request, pin: str, workbook: GameWorkbook | None) -> dict[str, Any]:
         ready = workbook is not None and workbook.state == GameWorkbook.State.READY
         url = reverse("game-results", args=[pin]) + "?format=xlsx"
@@ -197,7 +200,7 @@ class GameWorkbookView(APIView):
 
     @extend_schema(responses={200: WorkbookState}, summary="How far the game's .xlsx is (host only)")
     def get(self, request: Request, pin: str) -> Response:
-        game = self._finished_game(request, pin)
+        game = finished_game(request, pin)
         workbook = GameWorkbook.objects.filter(game=game, language=get_language()).defer("content").first()
         return Response(self._state(request, pin, workbook))
 
@@ -207,17 +210,11 @@ class GameWorkbookView(APIView):
         summary="Build the game's .xlsx off the request (host only)",
     )
     def post(self, request: Request, pin: str) -> Response:
-        game = self._finished_game(request, pin)
+        game = finished_game(request, pin)
         workbook = workbook_request(game, get_language())
         body = self._state(request, pin, workbook)
         ready = workbook.state == GameWorkbook.State.READY
         return Response(body, status=status.HTTP_200_OK if ready else status.HTTP_202_ACCEPTED)
-
-
-class GameNotFinished(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The game has not finished yet."
-    default_code = "not_finished"
 
 
 def _attachment(response: Response, filename: str) -> Response:
