@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from .models import Game, GameAnswer, GamePlayer
+from .models import Game, GameAnswer, GamePlayer, GameWorkbook
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -45,6 +45,12 @@ class GameAnswerInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("player", "question")
 
 
+class GameWorkbookInline(ReadOnlyInline):
+    model = GameWorkbook
+    fields = ("state", "language", "rows_done", "rows_total", "started_at", "built_at")
+    verbose_name_plural = _("Excel workbook (built by Celery for the results page)")
+
+
 @admin.register(Game)
 class GameAdmin(admin.ModelAdmin):
     list_display = ("pin", "quiz", "host", "status", "created_at")
@@ -53,7 +59,7 @@ class GameAdmin(admin.ModelAdmin):
     list_select_related = ("quiz", "host")
     fields = ("pin", "quiz", "host", "status", "created_at", "finished_at")
     readonly_fields = fields
-    inlines = [GamePlayerInline, GameAnswerInline]
+    inlines = [GameWorkbookInline, GamePlayerInline, GameAnswerInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Game]:
         games = super().get_queryset(request)
