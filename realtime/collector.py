@@ -14,7 +14,8 @@ collection pauses"). So:
 - Frozen objects that die in a reference cycle (a closed socket's) are only reclaimed when unfrozen: once
   as many sockets have closed since the last reclaim as are open now, everything is unfrozen and collected
   in one pause (memory: at most about twice the live sockets' worth).
-- `collection_paused`: a section that loads a whole room runs with automatic collection off. What it
+- `collection_paused` (`without_collection` for a coroutine function): a section that loads a whole room
+  runs with automatic collection off. What it
   allocates is freed by reference counting when it ends (a game state holds no cycles), so it never ages
   into the old generation.
 - Every collection's pause goes to a histogram on /metrics (`quizzone_gc_pause_seconds`).
@@ -22,16 +23,19 @@ collection pauses"). So:
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from .metrics import GC_PAUSE
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 RECLAIM_MIN_CLOSED = 500  # below this many closed sockets, a reclaim is not worth its pause
 
@@ -56,6 +60,17 @@ def collection_paused() -> Iterator[None]:
         _paused_sections -= 1
         if _paused_sections == 0 and _resume_on_exit:
             gc.enable()
+
+
+def without_collection(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """Runs a coroutine function inside `collection_paused` (for one that loads a whole room)."""
+
+    @functools.wraps(fn)
+    async def paused(*args: P.args, **kwargs: P.kwargs) -> R:
+        with collection_paused():
+            return await fn(*args, **kwargs)
+
+    return paused
 
 
 def startup_freeze() -> int:

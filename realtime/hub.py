@@ -101,7 +101,7 @@ class Hub:
             elif (
                 to == TO_PLAYER
                 and m.player_id == message["player_id"]
-                and (m.token is None or m.token != message.get("except_token"))
+                and ("except_token" not in message or m.token != message["except_token"])
             ):
                 m.deliver(text, close_code)
 

@@ -35,13 +35,6 @@ def client() -> aioredis.Redis:
     return conn
 
 
-async def client_close() -> None:
-    """Closes the running loop's client (for short-lived loops, e.g. one asyncio.run per Celery task)."""
-    conn = _async_clients.pop(asyncio.get_running_loop(), None)
-    if conn is not None:
-        await conn.aclose()
-
-
 def sync_client() -> redis.Redis:
     global _sync_client
     if _sync_client is None:

@@ -53,7 +53,7 @@ def text_width(value: Any) -> int:
 
 
 class RowProgress:
-    """Tells `report(done, total)` every `every` rows written."""
+    """Tells `report(done, total)` at the start, every `every` rows written, and at `finish`."""
 
     def __init__(self, total: int, report: Callable[[int, int], None], every: int = 2_000) -> None:
         self.total, self.report, self.every = total, report, every
@@ -66,6 +66,13 @@ class RowProgress:
             self.reported = self.done
             self.report(self.done, self.total)
 
+    def finish(self) -> None:
+        self.report(self.total, self.total)
+
+
+def _unheard(done: int, total: int) -> None:
+    pass
+
 
 def _sheet(
     book: Workbook,
@@ -75,7 +82,7 @@ def _sheet(
     *,
     freeze: str = "A2",
     fills: Sequence[Sequence[PatternFill | None]] | None = None,
-    progress: RowProgress | None = None,
+    progress: RowProgress,
 ) -> WriteOnlyWorksheet:
     sheet = book.create_sheet(title=title[:31])
     sample = rows[:WIDTH_SAMPLE]
@@ -106,8 +113,7 @@ def _sheet(
     for r, row in enumerate(rows):
         row_fills = fills[r] if fills else ()
         sheet.append([cell(v, row_fills[c] if c < len(row_fills) else None) for c, v in enumerate(row)])
-        if progress is not None:
-            progress.advance()
+        progress.advance()
     return sheet
 
 
@@ -181,7 +187,7 @@ def results_workbook(results: dict[str, Any], report: Callable[[int, int], None]
             mark = RIGHT if choice["correct"] else ""
             question_rows.append([*lead, choice["text"], choice["votes"] if q["asked"] else "", mark])
     total = len(rows) + len(answer_rows) + len(question_rows)
-    progress = RowProgress(total, report) if report is not None else None
+    progress = RowProgress(total, report or _unheard)
     fills = _standings_fills(header, rows)
     _sheet(book, label("Standings"), header, rows, freeze="C2", fills=fills, progress=progress)
     _sheet(book, label("Answers"), answer_header, answer_rows, progress=progress)
@@ -189,14 +195,13 @@ def results_workbook(results: dict[str, Any], report: Callable[[int, int], None]
 
     out = io.BytesIO()
     book.save(out)
-    if report is not None:
-        report(total, total)
+    progress.finish()
     return out.getvalue()
 
 
 def error_workbook(detail: str) -> bytes:
     book = Workbook(write_only=True)
-    _sheet(book, "error", ["error"], [[detail]])
+    _sheet(book, "error", ["error"], [[detail]], progress=RowProgress(1, _unheard))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

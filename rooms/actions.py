@@ -19,7 +19,7 @@ from functools import partial
 from realtime import broadcast, frames
 from realtime import keys as k
 from realtime.clock import now_ms
-from realtime.collector import collection_paused
+from realtime.collector import without_collection
 from realtime.hub import TO_HOSTS, TO_PLAYERS
 
 from . import effects, metrics, snapshots, store
@@ -254,12 +254,8 @@ async def advances_overdue() -> int:
     return advanced
 
 
+@without_collection  # the whole room is loaded: see realtime/collector.py
 async def _transition(pin: str, command: c.Command | Callable[[GameState], c.Command]) -> Transition:
-    with collection_paused():  # the whole room is loaded: see realtime/collector.py
-        return await _transition_unpaused(pin, command)
-
-
-async def _transition_unpaused(pin: str, command: c.Command | Callable[[GameState], c.Command]) -> Transition:
     for _ in range(COMMIT_ATTEMPTS):
         loaded = await store.load_full(pin)
         quiz = await store.quiz_cached(pin)  # after the load, which drops a quiz cached for an older game

@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from realtime import frames
-from realtime.collector import collection_paused
+from realtime.collector import without_collection
 
 from . import store
 from .game import events as e
@@ -49,13 +49,9 @@ async def room_replay(pin: str, phase: str, round_no: int) -> dict[str, Any]:
     return {name: frame for name, frame in replay.items() if frame.get("round", round_no) == round_no}
 
 
+@without_collection  # the whole room is loaded: see realtime/collector.py
 async def host_snapshot(pin: str) -> frames.HostWelcomeFrame:
     """The host's `host_welcome`: counts and the first page of the roster, never the whole room."""
-    with collection_paused():  # the whole room is loaded: see realtime/collector.py
-        return await _host_snapshot(pin)
-
-
-async def _host_snapshot(pin: str) -> frames.HostWelcomeFrame:
     loaded = await store.load_full(pin)
     quiz = await store.quiz_cached(pin)
     game = {
@@ -72,16 +68,16 @@ async def _host_snapshot(pin: str) -> frames.HostWelcomeFrame:
     )
 
 
+@without_collection  # the whole room is loaded
 async def roster_page(pin: str, offset: int, limit: int, prefix: str = "") -> frames.RosterFrame:
     """A page of the roster in join order (the order host_welcome's first page starts), kicked players
     included, so pages stay put while players join; `prefix` keeps the nicknames that start with it."""
-    with collection_paused():  # the whole room is loaded
-        players = await store.players_all(pin)
-        wanted = prefix.strip().casefold()
-        if wanted:
-            players = [p for p in players if p.nickname.casefold().startswith(wanted)]
-        page = players[offset : offset + limit]
-        return frames.roster([_host_player(p) for p in page], offset, len(players), prefix)
+    players = await store.players_all(pin)
+    wanted = prefix.strip().casefold()
+    if wanted:
+        players = [p for p in players if p.nickname.casefold().startswith(wanted)]
+    page = players[offset : offset + limit]
+    return frames.roster([_host_player(p) for p in page], offset, len(players), prefix)
 
 
 def _host_player(p: Player) -> frames.HostPlayer:
