@@ -59,6 +59,12 @@ def gate_key(pin: str, name: str) -> str:
     return game_key(pin, f"gate:{name}")
 
 
+def answers_gate_key(pin: str, round_no: int) -> str:
+    """The `answer_count` gate of one round: a send still due for the last round never stands in for
+    (or holds back) this round's."""
+    return gate_key(pin, f"answers:{round_no}")
+
+
 def game_limit_key(pin: str, name: str, ident: str, window: int) -> str:
     """A fixed-window rate counter inside a game (joins per address, answers per player)."""
     return game_key(pin, f"lim:{name}:{ident}:{window}")

@@ -373,7 +373,7 @@ async def _answer_count_changed(pin: str, round_no: int, stored: store.AnswerSto
         await broadcast.send_frame(broadcast.game_group(pin), frame, TO_HOSTS)
         return
     await broadcast.send_coalesced(
-        k.gate_key(pin, "answers"),
+        k.answers_gate_key(pin, round_no),
         ANSWER_COUNT_INTERVAL_MS,
         partial(_answer_count_send, pin, round_no),
         gate_wait_ms=stored.count_gate_wait_ms,
@@ -381,7 +381,10 @@ async def _answer_count_changed(pin: str, round_no: int, stored: store.AnswerSto
 
 
 async def _answer_count_send(pin: str, round_no: int) -> None:
-    answered, players = await store.answer_count(pin, round_no)
+    count = await store.answer_count(pin, round_no)
+    if count is None:  # a send that came due after the next question: that round's counts are its own
+        return
+    answered, players = count
     await broadcast.send_frame(
         broadcast.game_group(pin), frames.answer_count(round_no, answered, players), TO_HOSTS
     )

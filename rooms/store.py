@@ -333,12 +333,17 @@ async def active_count(pin: str) -> int:
     return int(await client().hget(k.meta_key(pin), "active") or 0)
 
 
-async def answer_count(pin: str, round_no: int) -> tuple[int, int]:
+async def answer_count(pin: str, round_no: int) -> tuple[int, int] | None:
+    """Answers to the round and players in the game; None once the game has moved past the round."""
     conn = client()
     async with conn.pipeline(transaction=False) as pipe:
-        answered, active = (
-            await pipe.hlen(k.answers_key(pin, round_no)).hget(k.meta_key(pin), "active").execute()
+        answered, (active, current) = (
+            await pipe.hlen(k.answers_key(pin, round_no))
+            .hmget(k.meta_key(pin), ["active", "round"])
+            .execute()
         )
+    if current is None or int(current) != round_no:
+        return None
     return answered, int(active or 0)
 
 
@@ -411,7 +416,7 @@ async def answer_commit(
         k.meta_key(pin),
         k.answers_key(pin, answer.round),
         k.players_key(pin),
-        k.gate_key(pin, "answers"),
+        k.answers_gate_key(pin, answer.round),
         limits.game_limit_key(pin, "answer", answer.player_id, attempts),
     ]
     args = [

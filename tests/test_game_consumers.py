@@ -222,6 +222,35 @@ async def test_lobby_and_answer_count_are_coalesced(celery_worker):
     }
 
 
+async def test_a_count_due_for_the_last_round_does_not_hold_back_the_next(celery_worker, monkeypatch):
+    """A coalesced `answer_count` still due for round 1 when round 2 opens neither stands in for round 2's
+    counts nor reaches the host after round 2's question."""
+    from rooms import actions
+
+    monkeypatch.setattr(actions, "ANSWER_COUNT_INTERVAL_MS", 2_000)
+    host, quiz, game, token = await setup_game(time_limit=30)
+    hsock = await host_socket(game.pin, token)
+    players = [await player(game.pin, name) for name in ("ann", "bob", "cat")]
+    await hsock.send({"type": "start"})
+    for round_no in (1, 2):
+        question = await hsock.expect("question", timeout=10)
+        assert question["round"] == round_no
+        answer = await sync_to_async(wrong_answer)(question, quiz)
+        for sock, _ in players[:2]:  # the first passes the gate, the second's count is due 2 s later
+            await sock.send({"type": "answer", "round": round_no, **answer})
+            assert (await sock.expect("answer_ack"))["accepted"] is True
+        count = await hsock.expect("answer_count", timeout=1)
+        assert (count["round"], count["answered"]) == (round_no, 1)
+        if round_no == 1:
+            await hsock.send({"type": "skip"})
+            await hsock.expect("reveal")
+            await hsock.send({"type": "next"})
+            await hsock.expect("leaderboard")
+            await hsock.send({"type": "next"})
+    count = await hsock.expect("answer_count", timeout=5)
+    assert (count["round"], count["answered"]) == (2, 2)
+
+
 async def test_sweeper_closes_a_round_whose_timer_was_lost(celery_worker, monkeypatch):
     from rooms import effects
 
