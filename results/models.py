@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from quizzes.models import Question, Quiz
@@ -90,6 +91,7 @@ class GameWorkbook(models.Model):
     rows_total = models.PositiveIntegerField(default=0)
     content = models.BinaryField(null=True, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
+    progressed_at = models.DateTimeField(default=timezone.now)  # the build's last sign of life
     built_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:

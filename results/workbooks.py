@@ -3,12 +3,17 @@
 `workbook_request` (the API's POST) starts a build, or finds one running or done in the same language;
 `workbook_build` (the task) writes the rows, saving its progress every 2,000 rows, and keeps the file.
 `GET ?format=xlsx` serves the kept file when there is one, and builds in the request otherwise.
+A build that shows no progress for `QUIZZONE_WORKBOOK_STALL_SECONDS` (its Celery worker died) is started
+again when asked for; `workbooks_expire` (Celery beat) drops workbooks older than
+`QUIZZONE_WORKBOOK_KEEP_DAYS`, which are built again on demand.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
@@ -28,13 +33,20 @@ def workbook_request(game: Game, language: str) -> GameWorkbook:
             game=game, defaults={"language": language}
         )
         unusable = workbook.state == GameWorkbook.State.FAILED or workbook.language != language
-        if created or unusable:
+        if created or unusable or _stalled(workbook):
             workbook.state, workbook.language = GameWorkbook.State.BUILDING, language
             workbook.rows_done = workbook.rows_total = 0
             workbook.content, workbook.built_at = None, None
+            workbook.progressed_at = timezone.now()
             workbook.save()
             transaction.on_commit(lambda: _enqueue(workbook.pk))
     return workbook
+
+
+def _stalled(workbook: GameWorkbook) -> bool:
+    """Building, and not a row written for longer than a live build ever takes between two reports."""
+    quiet = timedelta(seconds=settings.QUIZZONE_WORKBOOK_STALL_SECONDS)
+    return workbook.state == GameWorkbook.State.BUILDING and workbook.progressed_at < timezone.now() - quiet
 
 
 def _enqueue(workbook_id: int) -> None:
@@ -50,7 +62,9 @@ def workbook_build(workbook_id: int) -> str:
         return "gone" if workbook is None else workbook.state
 
     def report(done: int, total: int) -> None:
-        GameWorkbook.objects.filter(pk=workbook_id).update(rows_done=done, rows_total=total)
+        GameWorkbook.objects.filter(pk=workbook_id).update(
+            rows_done=done, rows_total=total, progressed_at=timezone.now()
+        )
 
     try:
         with translation.override(workbook.language):
@@ -59,10 +73,18 @@ def workbook_build(workbook_id: int) -> str:
         log.exception("the workbook of game %s could not be built", workbook.game.pin)
         GameWorkbook.objects.filter(pk=workbook_id).update(state=GameWorkbook.State.FAILED)
         return GameWorkbook.State.FAILED
+    now = timezone.now()
     GameWorkbook.objects.filter(pk=workbook_id).update(
-        state=GameWorkbook.State.READY, content=content, built_at=timezone.now()
+        state=GameWorkbook.State.READY, content=content, built_at=now, progressed_at=now
     )
     return GameWorkbook.State.READY
+
+
+def workbooks_expire() -> int:
+    """Drops the workbooks not built or asked for within `QUIZZONE_WORKBOOK_KEEP_DAYS`; returns how many."""
+    cutoff = timezone.now() - timedelta(days=settings.QUIZZONE_WORKBOOK_KEEP_DAYS)
+    deleted, _ = GameWorkbook.objects.filter(progressed_at__lt=cutoff).delete()
+    return deleted
 
 
 def workbook_kept(game: Game, language: str) -> bytes | None:

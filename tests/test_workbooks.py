@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import io
 import time
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from results.exports import RowProgress, results_workbook
 from results.models import GameWorkbook
 from results.selectors import game_results
-from results.workbooks import workbook_build, workbook_request
+from results.workbooks import workbook_build, workbook_request, workbooks_expire
 from tests.factories import host_make
 from tests.report_fixtures import KOREAN_NAME, report_game
 
@@ -80,6 +82,42 @@ def test_another_language_or_a_failed_build_starts_again(django_capture_on_commi
     with django_capture_on_commit_callbacks() as enqueued:
         again = workbook_request(game, "ko")
     assert again.state == "building" and len(enqueued) == 1
+
+
+@pytest.mark.django_db
+def test_a_build_whose_worker_died_starts_again_when_asked(django_capture_on_commit_callbacks, settings):
+    settings.QUIZZONE_WORKBOOK_STALL_SECONDS = 120
+    game = report_game(host_make())
+    with django_capture_on_commit_callbacks() as enqueued:
+        first = workbook_request(game, "en")
+    assert len(enqueued) == 1
+    quiet = timezone.now() - timedelta(seconds=100)  # a live build (reports every 2,000 rows) is left alone
+    GameWorkbook.objects.filter(pk=first.pk).update(progressed_at=quiet, rows_done=4000, rows_total=9000)
+    with django_capture_on_commit_callbacks() as enqueued:
+        assert workbook_request(game, "en").rows_done == 4000
+    assert enqueued == []
+    dead = timezone.now() - timedelta(seconds=121)  # its worker died mid-build
+    GameWorkbook.objects.filter(pk=first.pk).update(progressed_at=dead)
+    with django_capture_on_commit_callbacks() as enqueued:
+        again = workbook_request(game, "en")
+    assert again.pk == first.pk and again.state == "building" and again.rows_done == 0 and len(enqueued) == 1
+    assert workbook_build(again.pk) == "ready"
+
+
+@pytest.mark.django_db
+def test_workbooks_past_their_keeping_are_dropped_and_built_again_on_demand(
+    django_capture_on_commit_callbacks, settings
+):
+    settings.QUIZZONE_WORKBOOK_KEEP_DAYS = 7
+    old_game, new_game = report_game(host_make("old"), "111111"), report_game(host_make("new"), "222222")
+    for game in (old_game, new_game):
+        workbook_build(workbook_request(game, "en").pk)
+    GameWorkbook.objects.filter(game=old_game).update(progressed_at=timezone.now() - timedelta(days=8))
+    assert workbooks_expire() == 1
+    assert list(GameWorkbook.objects.values_list("game", flat=True)) == [new_game.pk]
+    with django_capture_on_commit_callbacks() as enqueued:
+        assert workbook_request(old_game, "en").state == "building"
+    assert len(enqueued) == 1
 
 
 @pytest.mark.django_db

@@ -122,7 +122,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 4
 CELERY_TASK_DEFAULT_QUEUE = "quizzone"
 CELERY_BEAT_SCHEDULE = {
     "sweep-rounds": {"task": "rooms.tasks.rounds_sweep", "schedule": 1.0},
+    "expire-workbooks": {"task": "results.tasks.workbooks_expire", "schedule": 3600.0},
 }
+# Results workbooks (results/workbooks.py): kept this long after their build, and started again when a
+# build has written nothing for this long (its Celery worker died).
+QUIZZONE_WORKBOOK_KEEP_DAYS = env.int("QUIZZONE_WORKBOOK_KEEP_DAYS", default=7)
+QUIZZONE_WORKBOOK_STALL_SECONDS = env.int("QUIZZONE_WORKBOOK_STALL_SECONDS", default=120)
 
 # --- Live game limits (protocol.md)
 WS_MAX_MESSAGE_BYTES = 64 * 1024
