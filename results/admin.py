@@ -47,7 +47,7 @@ class GameAnswerInline(ReadOnlyInline):
 
 class GameWorkbookInline(ReadOnlyInline):
     model = GameWorkbook
-    fields = ("state", "language", "rows_done", "rows_total", "started_at", "built_at")
+    fields = ("state", "language", "rows_done", "rows_total", "started_at", "progressed_at", "built_at")
     verbose_name_plural = _("Excel workbook (built by Celery for the results page)")
 
 
