@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from . import rules
 from .forms import AnswerLinesField
 from .models import Choice, Question, Quiz
-from .serializers import FALSE_TEXT, RULE_FIELD_TO_MODEL_FIELD, TRUE_TEXT, truefalse_value
+from .serializers import FALSE_TEXT, RULE_FIELD_TO_MODEL_FIELD, TRUE_TEXT, truefalse_choices, truefalse_value
 
 SLIDER_FIELDS = ("slider_min", "slider_max", "correct_value", "tolerance")
 
@@ -68,12 +68,27 @@ class QuestionAdminForm(PositionedForm):
         help_text=_("Type the answer only: one accepted answer per line (case does not matter)."),
     )
 
+    truefalse_correct = forms.ChoiceField(
+        choices=[("", "---------"), ("true", _("True")), ("false", _("False"))],
+        label=_("Correct answer"),
+        required=False,
+        help_text=_("True or false questions: the two choices are written from this (no need to type them)."),
+    )
+
     class Meta:
         model = Question
         fields = "__all__"
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.kind == rules.TRUEFALSE:
+            value = truefalse_value([(c.text, c.correct) for c in self.instance.choices.all()])
+            self.initial["truefalse_correct"] = "" if value is None else str(value).lower()
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if data.get("kind") != rules.TRUEFALSE:
+            data["truefalse_correct"] = ""
         # Keep only what the kind uses, as the API does.
         if data.get("kind") != rules.SLIDER:
             for name in SLIDER_FIELDS:
@@ -140,14 +155,26 @@ class ChoiceInlineFormSet(OwnRowsOnly, nested_admin.NestedInlineFormSet):
             (form.cleaned_data.get("text", ""), form.cleaned_data.get("correct", False)) for form in rows
         ]
         if question["kind"] == rules.TRUEFALSE:
+            chosen = question.get("truefalse_correct")
+            if chosen:  # the select wins over the ticks
+                if not rows:  # written once the question is saved (QuizAdmin.save_related)
+                    return
+                if sorted(text.strip().casefold() for text, _ in choices) != ["false", "true"]:
+                    raise ValidationError(
+                        _("Delete these choices: they are written from the correct answer picked above.")
+                    )
+                choices = [
+                    (text, (text.strip().casefold() == "true") == (chosen == "true")) for text, _ in choices
+                ]
             if truefalse_value(choices) is None:
                 raise ValidationError(
                     _('A true-or-false question has two choices, "True" and "False", one correct.')
                 )
-            for form in rows:  # stored as the API stores them: "True", then "False"
-                is_true = form.cleaned_data["text"].strip().casefold() == "true"
+            for form, (text, correct) in zip(rows, choices, strict=True):  # stored as the API stores them
+                is_true = text.strip().casefold() == "true"
                 form.instance.text = TRUE_TEXT if is_true else FALSE_TEXT
                 form.instance.order = form.cleaned_data["order"] = 0 if is_true else 1
+                form.instance.correct = form.cleaned_data["correct"] = correct
         errors = rules.question_errors(rules.QuestionDraft(kind=question["kind"], choices=choices))
         if errors.get("choices"):
             raise ValidationError(errors["choices"])
@@ -183,6 +210,7 @@ class QuestionInline(SortedByOrder, nested_admin.NestedStackedInline):
     sortable_excludes = ("order", "kind", "time_limit", "points")
     fieldsets = [
         (None, {"fields": ["order", "kind", "text", "image", ("time_limit", "points"), "explanation"]}),
+        (_("True or false"), {"fields": ["truefalse_correct"]}),
         (_("Slider"), {"fields": [SLIDER_FIELDS]}),
         (_("Type the answer"), {"fields": ["accepted_answers"]}),
     ]
@@ -222,6 +250,12 @@ class QuizAdmin(nested_admin.NestedModelAdmin):
             obj.owner = request.user
         super().save_model(request, obj, form, change)
 
+    def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: list, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        for formset in formsets:
+            for question_form in formset.forms:
+                _truefalse_choices_write(question_form)
+
     def _owns(self, request: HttpRequest, obj: Quiz | None) -> bool:
         return obj is None or _sees_everything(request) or obj.owner_id == request.user.pk
 
@@ -247,6 +281,23 @@ class QuizAdmin(nested_admin.NestedModelAdmin):
             '<ol class="qz-preview" style="margin:0;padding-left:1.5em">{}</ol>',
             format_html_join("", "<li>{}</li>", ((question_preview(q),) for q in questions)),
         )
+
+
+def _truefalse_choices_write(question_form: forms.ModelForm) -> None:
+    """Writes "True" and "False" for a true-or-false question saved with its answer picked and no choices."""
+    data = getattr(question_form, "cleaned_data", None) or {}
+    question = question_form.instance
+    if (
+        not data.get("truefalse_correct")
+        or data.get("DELETE")
+        or not question.pk
+        or question.choices.exists()
+    ):
+        return
+    choices = truefalse_choices(data["truefalse_correct"] == "true")
+    Choice.objects.bulk_create(
+        Choice(question=question, order=i, **choice) for i, choice in enumerate(choices)
+    )
 
 
 def question_preview(question: Question) -> SafeString:

@@ -193,6 +193,41 @@ def test_truefalse_needs_true_and_false_choices(host) -> None:
     assert Quiz.objects.count() == 0
 
 
+def test_truefalse_choices_are_written_from_the_answer_picked(host) -> None:
+    data = quiz_post(
+        "Picked",
+        question_post(0, "truefalse", "The moon is a star", truefalse_correct="false"),
+        question_post(1, "single", "Two?", [("1", False), ("2", True)], truefalse_correct="true"),
+    )
+    response = logged_in(host).post(ADD, data)
+    assert response.status_code == 302, _form_errors(response)
+    tf, single = Quiz.objects.get(title="Picked").questions.all()
+    assert [(c.text, c.correct, c.order) for c in tf.choices.all()] == [
+        ("True", False, 0),
+        ("False", True, 1),
+    ]
+    assert [(c.text, c.correct) for c in single.choices.all()] == [("1", False), ("2", True)]  # not its kind
+
+    page = logged_in(host).get(change_url(tf.quiz)).content.decode()
+    assert '<option value="false" selected>' in page  # the saved answer shows in the select
+
+
+def test_the_answer_picked_wins_over_the_ticks_and_other_choices_are_refused(host) -> None:
+    picked = question_post(0, "truefalse", "?", [("True", True), ("False", False)], truefalse_correct="false")
+    response = logged_in(host).post(ADD, quiz_post("Ticks", picked))
+    assert response.status_code == 302, _form_errors(response)
+    assert [(c.text, c.correct) for c in Quiz.objects.get().questions.get().choices.all()] == [
+        ("True", False),
+        ("False", True),
+    ]
+
+    wrong = question_post(0, "truefalse", "?", [("Yes", True), ("No", False)], truefalse_correct="true")
+    response = logged_in(host).post(ADD, quiz_post("Others", wrong))
+    assert response.status_code == 200
+    assert "written from the correct answer picked above" in response.content.decode()
+    assert Quiz.objects.count() == 1
+
+
 # --- Changing a quiz
 
 
