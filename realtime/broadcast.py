@@ -29,6 +29,11 @@ def chat_group(pin: str) -> str:
     return f"chat.{pin}"
 
 
+def ask_group(pin: str, request_id: str) -> str:
+    """The one socket waiting for a host's answer to its request to get back in."""
+    return f"ask.{pin}.{request_id}"
+
+
 async def send_text(
     group: str,
     text: str,
@@ -117,6 +122,7 @@ __all__ = [
     "TO_HOSTS",
     "TO_PLAYER",
     "TO_PLAYERS",
+    "ask_group",
     "chat_group",
     "game_group",
     "send_coalesced",

@@ -116,6 +116,11 @@ class HostPlayer(TypedDict):
     kicked: bool
 
 
+class ReclaimAsk(TypedDict):
+    request_id: str
+    nickname: str
+
+
 class HostWelcomeFrame(TypedDict):
     type: Literal["host_welcome"]
     game: dict[str, Any]
@@ -124,10 +129,17 @@ class HostWelcomeFrame(TypedDict):
     players_active: int
     players_kicked: int
     answered: int
+    reclaim_asks: list[ReclaimAsk]  # players waiting for the host's yes to get back in (at most 20)
 
 
 def host_welcome(
-    game: dict[str, Any], players: list[HostPlayer], answered: int, *, total: int, kicked: int
+    game: dict[str, Any],
+    players: list[HostPlayer],
+    answered: int,
+    *,
+    total: int,
+    kicked: int,
+    reclaim_asks: list[ReclaimAsk] | None = None,
 ) -> HostWelcomeFrame:
     return {
         "type": "host_welcome",
@@ -137,6 +149,7 @@ def host_welcome(
         "players_active": total - kicked,
         "players_kicked": kicked,
         "answered": answered,
+        "reclaim_asks": reclaim_asks or [],
     }
 
 
@@ -328,6 +341,68 @@ def player_unkicked(player_id: str, nickname: str) -> PlayerUnkickedFrame:
     return {"type": "player_unkicked", "player_id": player_id, "nickname": nickname}
 
 
+# --- getting back in with the host's yes (docs/protocol.md v1.4) ---
+
+
+class ReclaimAskFrame(TypedDict):
+    """To the hosts: a player without token or code asks to get their place back."""
+
+    type: Literal["reclaim_ask"]
+    request_id: str
+    nickname: str
+
+
+def reclaim_ask(request_id: str, nickname: str) -> ReclaimAskFrame:
+    return {"type": "reclaim_ask", "request_id": request_id, "nickname": nickname}
+
+
+class ReclaimAskedFrame(TypedDict):
+    """To the asker: the hosts have the request."""
+
+    type: Literal["reclaim_asked"]
+    request_id: str
+    nickname: str
+
+
+def reclaim_asked(request_id: str, nickname: str) -> ReclaimAskedFrame:
+    return {"type": "reclaim_asked", "request_id": request_id, "nickname": nickname}
+
+
+class ReclaimApprovedFrame(TypedDict):
+    """To the asker only: a fresh reclaim code, to `reclaim` with."""
+
+    type: Literal["reclaim_approved"]
+    request_id: str
+    nickname: str
+    code: str
+
+
+def reclaim_approved(request_id: str, nickname: str, code: str) -> ReclaimApprovedFrame:
+    return {"type": "reclaim_approved", "request_id": request_id, "nickname": nickname, "code": code}
+
+
+class ReclaimDeniedFrame(TypedDict):
+    type: Literal["reclaim_denied"]
+    request_id: str
+
+
+def reclaim_denied(request_id: str) -> ReclaimDeniedFrame:
+    return {"type": "reclaim_denied", "request_id": request_id}
+
+
+class ReclaimSettledFrame(TypedDict):
+    """To the hosts: a request left the list (approved, denied, or its asker went away)."""
+
+    type: Literal["reclaim_settled"]
+    request_id: str
+    nickname: str
+    approved: bool
+
+
+def reclaim_settled(request_id: str, nickname: str, approved: bool) -> ReclaimSettledFrame:
+    return {"type": "reclaim_settled", "request_id": request_id, "nickname": nickname, "approved": approved}
+
+
 class LateJoinFrame(TypedDict):
     type: Literal["late_join"]
     allowed: bool
@@ -506,6 +581,11 @@ FRAME_TYPES: dict[str, type] = {
     "lock": LockFrame,
     "player_kicked": PlayerKickedFrame,
     "player_unkicked": PlayerUnkickedFrame,
+    "reclaim_ask": ReclaimAskFrame,
+    "reclaim_asked": ReclaimAskedFrame,
+    "reclaim_approved": ReclaimApprovedFrame,
+    "reclaim_denied": ReclaimDeniedFrame,
+    "reclaim_settled": ReclaimSettledFrame,
     "late_join": LateJoinFrame,
     "chat_state": ChatStateFrame,
     "get_ready": GetReadyFrame,

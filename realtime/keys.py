@@ -54,6 +54,11 @@ def frames_key(pin: str) -> str:
     return game_key(pin, "frames")
 
 
+def reclaim_asks_key(pin: str) -> str:
+    """Players asking the host to get back in: request id -> "asked_ms:nickname"."""
+    return game_key(pin, "reclaim_asks")
+
+
 def gate_key(pin: str, name: str) -> str:
     """A cross-process rate gate for one coalesced frame of a game (`lobby`, `answers`)."""
     return game_key(pin, f"gate:{name}")
@@ -116,7 +121,7 @@ def worker_key(worker_id: str) -> str:
 
 def game_keys(pin: str, total_rounds: int) -> list[str]:
     fixed = [meta_key(pin), quiz_key(pin), players_key(pin), nicks_key(pin), tokens_key(pin), roster_key(pin)]
-    fixed += [frames_key(pin)]
+    fixed += [frames_key(pin), reclaim_asks_key(pin)]
     fixed += [chat_log_key(pin), chat_seq_key(pin), chat_muted_key(pin), chat_deleted_key(pin)]
     rounds = [k for r in range(1, total_rounds + 1) for k in (answers_key(pin, r), results_key(pin, r))]
     return fixed + rounds

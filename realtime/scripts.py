@@ -227,3 +227,11 @@ ADDRESS_SOCKET_CLOSE = """
 if redis.call('HINCRBY', KEYS[1], ARGV[1], -1) <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
 return 0
 """
+
+HASH_ADD_CAPPED = """
+-- KEYS: hash; ARGV: field value most ttl. Adds the field unless `most` are there already: 1 added, 0 full.
+if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return 1
+"""

@@ -12,11 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from functools import partial
 
-from realtime import broadcast, frames
+from realtime import broadcast, frames, limits
 from realtime import keys as k
 from realtime.clock import now_ms
 from realtime.collector import without_collection
@@ -27,7 +27,7 @@ from .game import commands as c
 from .game import events as e
 from .game.machine import RECLAIM_ALPHABET, RECLAIM_CODE_LENGTH, Transition, answer_accepted, step
 from .game.quiz import QuizSpec
-from .game.state import LOBBY, QUESTION, GameState
+from .game.state import FINISHED, LOBBY, QUESTION, GameState
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +140,62 @@ async def game_reclaim(pin: str, nickname: object, code: object, address: str = 
         except_token=welcome.token,
     )
     return [replace(await _welcome_now(pin, welcome.player_id, welcome.token), reclaim_code=cmd.new_code)]
+
+
+async def game_reclaim_ask(
+    pin: str, nickname: object, address: str, listen: Callable[[str], Awaitable[None]]
+) -> list[e.Event]:
+    """A player without token or code asks the hosts to let them back in. `listen` subscribes the asking
+    socket to its request's group before the hosts hear of it, so no answer can come first."""
+    if not isinstance(nickname, str) or not nickname.strip():
+        return [e.Refused("invalid", "reclaim_ask needs the nickname you played with")]
+    if await limits.rate_take("reclaim_ask", f"{pin}:{address}", limits.rate("reclaim_ask")):
+        return [e.Refused("rate_limited", "too many requests; wait a few minutes")]
+    player_id = await store.player_id_for_nickname(pin, nickname.strip().casefold())
+    loaded = await store.load_player(pin, player_id) if player_id else None
+    if loaded is None or player_id not in loaded.state.players or loaded.state.phase == FINISHED:
+        return [e.Refused("invalid", "no player with that nickname in this game")]
+    player = loaded.state.players[player_id]
+    if player.kicked:
+        return [e.Refused("forbidden", "you were removed from this game", frames.CLOSE_FORBIDDEN)]
+    request_id = secrets.token_urlsafe(9)
+    if not await store.reclaim_ask_add(
+        pin, request_id, player.nickname, now_ms(), snapshots.RECLAIM_ASKS_MOST
+    ):
+        return [e.Refused("rate_limited", "the host has too many requests waiting; try again soon")]
+    await listen(broadcast.ask_group(pin, request_id))
+    await broadcast.send_frame(
+        broadcast.game_group(pin), frames.reclaim_ask(request_id, player.nickname), TO_HOSTS
+    )
+    return [e.ReclaimAsked(request_id, player.nickname)]
+
+
+async def game_reclaim_answer(pin: str, request_id: object, approve: bool) -> list[e.Event]:
+    """The host's yes or no. A yes gives the player a fresh reclaim code, sent to the asking socket alone
+    (the pages then `reclaim` with it); every host console drops the request either way."""
+    nickname = await store.reclaim_ask_take(pin, request_id) if isinstance(request_id, str) else None
+    if nickname is None:
+        return [e.Refused("invalid", "no such request waiting (answered already, or its player left)")]
+    refused: list[e.Event] = []
+    granted = None
+    if approve:
+        t = await _transition(pin, c.GrantReclaim(nickname, reclaim_code_new()))
+        granted = next((ev for ev in t.events if isinstance(ev, e.ReclaimGranted)), None)
+        refused = [ev for ev in t.events if isinstance(ev, e.Refused)]
+    asker = broadcast.ask_group(pin, request_id)
+    answer = granted.frame(request_id) if granted else frames.reclaim_denied(request_id)
+    await broadcast.send_frame(asker, answer)
+    settled = frames.reclaim_settled(request_id, nickname, granted is not None)
+    await broadcast.send_frame(broadcast.game_group(pin), settled, TO_HOSTS)
+    return refused
+
+
+async def game_reclaim_withdraw(pin: str, request_id: str) -> None:
+    """The asking socket went away: the hosts stop seeing its request."""
+    nickname = await store.reclaim_ask_take(pin, request_id)
+    if nickname is not None:
+        settled = frames.reclaim_settled(request_id, nickname, False)
+        await broadcast.send_frame(broadcast.game_group(pin), settled, TO_HOSTS)
 
 
 async def game_answer(pin: str, player_id: str, round_no: int, fields: dict) -> list[e.Event]:

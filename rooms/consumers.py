@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from redis.exceptions import RedisError
+
 from realtime import limits
-from realtime.broadcast import game_group
+from realtime.broadcast import ask_group, game_group
 from realtime.consumers import FrameConsumer
 from realtime.frames import CLOSE_FORBIDDEN, CLOSE_TOO_MANY, CLOSE_UNAUTHENTICATED, CLOSE_UNKNOWN_PIN
 from results.permissions import may_host
@@ -14,6 +17,8 @@ from . import actions, snapshots, store
 from .game import commands as c
 from .game import events as e
 from .game.machine import GET_READY_MS
+
+log = logging.getLogger(__name__)
 
 
 class GameConsumer(FrameConsumer):
@@ -34,10 +39,12 @@ class PlayConsumer(GameConsumer):
         "join": "on_join",
         "resume": "on_resume",
         "reclaim": "on_reclaim",
+        "reclaim_ask": "on_reclaim_ask",
         "answer": "on_answer",
         "ping": "on_ping",
     }
     admitted_types = frozenset({"join", "resume", "reclaim"})
+    reclaim_request: str | None = None  # waiting for the host's answer to this request (reclaim_ask)
 
     async def connect(self) -> None:
         if limits.pin_guesses_blocked(self.address):
@@ -55,6 +62,33 @@ class PlayConsumer(GameConsumer):
     async def on_reclaim(self, frame: dict[str, Any]) -> None:
         pending = actions.game_reclaim(self.pin, frame.get("nickname"), frame.get("code"), self.address)
         await self._identify(pending)
+        if self.player_id is not None:
+            await self._ask_drop()
+
+    async def on_reclaim_ask(self, frame: dict[str, Any]) -> None:
+        if self.reclaim_request is not None and not await store.reclaim_ask_waiting(
+            self.pin, self.reclaim_request
+        ):
+            await self._ask_drop()  # answered: a no leaves the socket free to ask again
+        if self.player_id is not None or self.reclaim_request is not None:
+            return await self.error("invalid", "already in the game, or already asking, on this socket")
+        events = await actions.game_reclaim_ask(self.pin, frame.get("nickname"), self.address, self.attach)
+        asked = next((ev for ev in events if isinstance(ev, e.ReclaimAsked)), None)
+        self.reclaim_request = asked.request_id if asked else None
+        await self.send_events(events)
+
+    async def _ask_drop(self) -> None:
+        """Stops waiting for the host's answer: asked again with a code, or gone."""
+        if self.reclaim_request is not None:
+            request_id, self.reclaim_request = self.reclaim_request, None
+            await self.detach(ask_group(self.pin, request_id))
+            await actions.game_reclaim_withdraw(self.pin, request_id)
+
+    async def disconnect(self, code: int) -> None:
+        try:
+            await self._ask_drop()
+        except RedisError:  # the request then lapses with the game's keys
+            log.warning("could not withdraw a reclaim request in %s", self.pin, exc_info=True)
 
     async def _identify(self, pending: Any) -> None:
         if self.player_id is not None:
@@ -93,6 +127,8 @@ class HostConsumer(GameConsumer):
         "unlock": "on_command",
         "end": "on_command",
         "roster": "on_roster",
+        "reclaim_approve": "on_reclaim_answer",
+        "reclaim_deny": "on_reclaim_answer",
         "ping": "on_ping",
     }
     simple_commands = {"start": c.Start, "next": c.Next, "lock": c.Lock, "unlock": c.Unlock, "end": c.End}
@@ -131,6 +167,10 @@ class HostConsumer(GameConsumer):
         else:
             cmd = self.simple_commands[kind]()
         await self.send_events(await actions.game_host_command(self.pin, cmd))
+
+    async def on_reclaim_answer(self, frame: dict[str, Any]) -> None:
+        approve = frame["type"] == "reclaim_approve"
+        await self.send_events(await actions.game_reclaim_answer(self.pin, frame.get("request_id"), approve))
 
     async def on_roster(self, frame: dict[str, Any]) -> None:
         offset, limit = frame.get("offset", 0), frame.get("limit", snapshots.HOST_ROSTER_FIRST_PAGE)

@@ -17,6 +17,7 @@ from .game.state import FINISHED, LEADERBOARD, QUESTION, REVEAL, Player
 
 HOST_ROSTER_FIRST_PAGE = 100  # players in host_welcome; the host pages through the rest with `roster`
 ROSTER_PAGE_MAX = 200  # at most this many players in one `roster` frame (~50 KB at the longest nicknames)
+RECLAIM_ASKS_MOST = 20  # requests to get back in waiting for a host per game (host_welcome lists them all)
 ROOM_FRAMES_BY_PHASE = {REVEAL: ("reveal",), LEADERBOARD: ("reveal", "leaderboard"), FINISHED: ("finished",)}
 
 
@@ -65,6 +66,10 @@ async def host_snapshot(pin: str) -> frames.HostWelcomeFrame:
         len(loaded.state.answers) if loaded.state.phase == QUESTION else 0,
         total=len(players),
         kicked=sum(1 for p in players if p.kicked),
+        reclaim_asks=[
+            frames.ReclaimAsk(request_id=rid, nickname=nickname)
+            for rid, nickname in await store.reclaim_asks(pin, RECLAIM_ASKS_MOST)
+        ],
     )
 
 

@@ -547,6 +547,40 @@ async def reclaim_failed(pin: str, address: str, nickname_key: str) -> None:
         await pipe.execute()
 
 
+# --- asking the host to get back in ---------------------------------------------------------------
+
+
+async def reclaim_ask_add(pin: str, request_id: str, nickname: str, at_ms: int, most: int) -> bool:
+    """Keeps a request for the hosts; False when `most` are already waiting."""
+    key = k.reclaim_asks_key(pin)
+    waiting = await run_script(
+        scripts.HASH_ADD_CAPPED, [key], [request_id, f"{at_ms}:{nickname}", most, ttl()]
+    )
+    return bool(waiting)
+
+
+async def reclaim_ask_take(pin: str, request_id: str) -> str | None:
+    """The nickname of a waiting request, removed so it is settled once; None if it is not waiting."""
+    async with client().pipeline(transaction=True) as pipe:
+        value, removed = (
+            await pipe.hget(k.reclaim_asks_key(pin), request_id)
+            .hdel(k.reclaim_asks_key(pin), request_id)
+            .execute()
+        )
+    return value.split(":", 1)[1] if removed and value else None
+
+
+async def reclaim_ask_waiting(pin: str, request_id: str) -> bool:
+    return bool(await client().hexists(k.reclaim_asks_key(pin), request_id))
+
+
+async def reclaim_asks(pin: str, most: int) -> list[tuple[str, str]]:
+    """The waiting requests, oldest first: (request id, nickname)."""
+    raw = await client().hgetall(k.reclaim_asks_key(pin))
+    asks = sorted((int(v.split(":", 1)[0]), rid, v.split(":", 1)[1]) for rid, v in raw.items())
+    return [(rid, nickname) for _, rid, nickname in asks[:most]]
+
+
 async def deadline_add(pin: str, round_no: int, deadline: int) -> None:
     await client().zadd(k.deadlines_key(), {f"{pin}:{round_no}": deadline})
 

@@ -89,6 +89,14 @@ def test_builders_fill_exactly_their_typed_fields() -> None:
         frames.chat_history([], True),
         frames.get_ready(3000),
         frames.auto_advance(True, 5000, 0),
+        frames.reclaim_ask("r1", "ann"),
+        frames.reclaim_asked("r1", "ann"),
+        frames.reclaim_approved("r1", "ann", "K7P2QX"),
+        frames.reclaim_denied("r1"),
+        frames.reclaim_settled("r1", "ann", True),
+        frames.host_welcome(
+            {}, [], 0, total=0, kicked=0, reclaim_asks=[frames.ReclaimAsk(request_id="r", nickname="a")]
+        ),
     ]
     assert {f["type"] for f in built} == set(frames.FRAME_TYPES)
     for frame in built:

@@ -204,7 +204,7 @@ def test_undoing_a_kick_puts_the_player_back_with_their_score_and_rank():
 # --- over the sockets (real Redis, in-process consumers) ---------------------------------------
 
 
-async def _setup_game():
+async def setup_game():
     def make():
         host = host_make()
         game = game_create(quiz=quiz_every_kind(host, time_limit=60), host=host)
@@ -213,7 +213,7 @@ async def _setup_game():
     return await database_sync_to_async(make)()
 
 
-async def _sockets(pin: str, token: str, *nicknames: str):
+async def sockets(pin: str, token: str, *nicknames: str):
     host = await Socket(f"/ws/host/{pin}/", [(b"authorization", f"Token {token}".encode())]).connect()
     await host.expect("host_welcome")
     players = []
@@ -227,8 +227,8 @@ async def _sockets(pin: str, token: str, *nicknames: str):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("hub_cleanup")
 async def test_reclaim_late_join_and_unkick_over_the_sockets():
-    pin, token = await _setup_game()
-    host, [(ann, ann_welcome)] = await _sockets(pin, token, "ann")
+    pin, token = await setup_game()
+    host, [(ann, ann_welcome)] = await sockets(pin, token, "ann")
     code = ann_welcome["reclaim_code"]
     assert len(code) == 6 and set(code) <= set(machine.RECLAIM_ALPHABET)
     await host.send({"type": "start"})
@@ -282,8 +282,8 @@ async def test_reclaim_late_join_and_unkick_over_the_sockets():
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("hub_cleanup")
 async def test_kicking_the_last_player_who_had_not_answered_closes_the_round_at_once():
-    pin, token = await _setup_game()
-    host, players = await _sockets(pin, token, "ann", "bob", "cy")
+    pin, token = await setup_game()
+    host, players = await sockets(pin, token, "ann", "bob", "cy")
     await host.send({"type": "start"})
     question = await host.expect("question")
     choice = question["choices"][0]["id"]
@@ -307,8 +307,8 @@ async def test_kicking_the_last_player_who_had_not_answered_closes_the_round_at_
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("hub_cleanup")
 async def test_a_reclaim_closes_the_sockets_still_open_with_the_old_token():
-    pin, token = await _setup_game()
-    host, [(lost, welcome), (twin, _)] = await _sockets(pin, token, "ann", "bob")
+    pin, token = await setup_game()
+    host, [(lost, welcome), (twin, _)] = await sockets(pin, token, "ann", "bob")
     other_tab = await Socket(f"/ws/play/{pin}/").connect()  # the same place open in a second tab
     await other_tab.send({"type": "resume", "token": welcome["token"]})
     await other_tab.expect("welcome")

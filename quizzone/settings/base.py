@@ -155,6 +155,7 @@ QUIZZONE_RATES = {
         "game_create": "30/min",  # POST /api/games/ per user
         "pin_miss": "20/min",  # lookups of a PIN that is no game, per address, before every lookup is refused
         "reclaim": "5/10min",  # wrong reclaim codes per address and per nickname in a game
+        "reclaim_ask": "5/10min",  # requests to the host to get back in, per address in a game
     }.items()
 }
 # Broadcast frames queued for a socket whose client does not read, before it is given up on.

@@ -56,6 +56,15 @@ class Close:
 
 
 @dataclass(frozen=True)
+class GrantReclaim:
+    """The host lets a player who lost token and code back in: the player's code becomes `new_code`
+    (handed to the asker alone), which the asker then reclaims with."""
+
+    nickname: str
+    new_code: str
+
+
+@dataclass(frozen=True)
 class Kick:
     player_id: str
 
@@ -118,6 +127,7 @@ Command = (
     Join
     | Resume
     | Reclaim
+    | GrantReclaim
     | SubmitAnswer
     | Start
     | Next

@@ -2,7 +2,8 @@
 
 Audiences: SENDER (the socket that sent the command), ROOM (every player and host of the game),
 HOSTS, PLAYER (one player: `player_id`), EACH_PLAYER (a per-player frame for every player, in bulk),
-LOBBY (the coalesced lobby roster, at most 2 a second).
+LOBBY (the coalesced lobby roster, at most 2 a second), ASKER (the socket that asked the host to get back
+in: never the host's).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from realtime import frames
 from .state import RoundResult
 
 SENDER, ROOM, HOSTS, PLAYER, EACH_PLAYER, LOBBY = "sender", "room", "hosts", "player", "each_player", "lobby"
+ASKER = "asker"
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,31 @@ class PlayerUnkicked(Event):
 
     def frame(self) -> dict[str, Any]:
         return frames.player_unkicked(self.player_id, self.nickname)
+
+
+@dataclass(frozen=True)
+class ReclaimAsked(Event):
+    audience: ClassVar[str] = SENDER
+    type: ClassVar[str] = "reclaim_asked"
+    request_id: str
+    nickname: str
+
+    def frame(self) -> dict[str, Any]:
+        return frames.reclaim_asked(self.request_id, self.nickname)
+
+
+@dataclass(frozen=True)
+class ReclaimGranted(Event):
+    """The code a host's yes gives the asker (rooms.actions sends it to the asking socket alone)."""
+
+    audience: ClassVar[str] = ASKER
+    type: ClassVar[str] = "reclaim_approved"
+    player_id: str
+    nickname: str
+    code: str
+
+    def frame(self, request_id: str = "") -> dict[str, Any]:
+        return frames.reclaim_approved(request_id, self.nickname, self.code)
 
 
 @dataclass(frozen=True)

@@ -206,6 +206,22 @@ def _reclaim(state: GameState, cmd: c.Reclaim, now: int, quiz: QuizSpec) -> Tran
     return Transition(new, [welcome])
 
 
+def _grant_reclaim(state: GameState, cmd: c.GrantReclaim, now: int, quiz: QuizSpec) -> Transition:
+    """The host's yes: the player's reclaim code is replaced (the old one stops working) by one that only
+    the asker gets; their token stays until they reclaim with it."""
+    if state.phase == FINISHED:
+        return refuse(state, "invalid", "the game is over")
+    nickname = cmd.nickname.strip().casefold() if isinstance(cmd.nickname, str) else ""
+    player = state.players.get(state.nicknames.get(nickname, ""))
+    if player is None:
+        return refuse(state, "invalid", "no player with that nickname")
+    if player.kicked:
+        return refuse(state, "invalid", "that player was removed; undo the kick first")
+    player = replace(player, reclaim=reclaim_hash(player.id, cmd.new_code))
+    new = replace(state, players={**state.players, player.id: player})
+    return Transition(new, [e.ReclaimGranted(player.id, player.nickname, cmd.new_code)])
+
+
 def _answers_counted(state: GameState) -> e.AnswerCounted:
     """The host's `answer_count` after the players in the game changed during a question."""
     active = state.active_players()
@@ -533,6 +549,7 @@ _HANDLERS = {
     c.Join: _join,
     c.Resume: _resume,
     c.Reclaim: _reclaim,
+    c.GrantReclaim: _grant_reclaim,
     c.SubmitAnswer: _answer,
     c.Start: _start,
     c.Next: _next,
