@@ -157,3 +157,51 @@ def a_lost_player_reclaims_their_place(phone: Page, code: str) -> None:
     expect(phone.locator("#me-nick")).to_have_text("ann")
     new_code = phone.locator("#me-code").inner_text()
     assert re.fullmatch(r"[A-Z2-9]{6}", new_code) and new_code != code
+
+
+def test_a_player_without_code_gets_back_in_with_the_hosts_yes(site: str) -> None:
+    """ann's phone died and nobody noted her code: the host lets her back in from the console. A Korean phone
+    asking for bob is refused."""
+    host_user = host_make("askhost", PASSWORD)
+    quiz = b.quiz_make(host_user, b.THREE_QUESTIONS, "Ask quiz", time_limit=60)
+    pin = game_create(quiz=quiz, host=host_user).pin
+    with sync_playwright() as p:
+        expect.set_options(timeout=10_000)
+        browser = b.launch(p)
+        host = b.host_console(browser, site, "askhost", PASSWORD, pin)
+        dead = b.player_join(browser.new_context(**b.PHONE), site, pin, "ann")
+        b.player_join(browser.new_context(**b.PHONE), site, pin, "bob")
+        trouble = b.PageTrouble()
+        trouble.watch(host, dead)
+        host.click("#btn-start")
+        b.wait_question(dead, 1)
+
+        phone = browser.new_context(**b.PHONE).new_page()
+        trouble.watch(phone)
+        join_page(phone, site, pin, "ann")  # the game has started: the page offers the way back in
+        expect(phone.locator("#reclaim-nickname")).to_have_value("ann")
+        phone.get_by_role("button", name="No code? Ask the host").click()
+        expect(phone.locator("#reclaim-status")).to_have_text("Asked. Wait for the host to let you back in…")
+        expect(host.locator("#asks")).to_be_visible()
+        expect(host.locator("#asks-list .ask")).to_have_text(re.compile("ann lost their code"))
+        host.get_by_role("button", name="Let in").click()
+        b.wait_question(phone, 1)
+        expect(phone.locator("#me-nick")).to_have_text("ann")
+        expect(phone.locator("#me-code")).to_have_text(re.compile(r"^[A-Z2-9]{6}$"))
+        expect(host.locator("#asks")).to_be_hidden()
+        expect(dead.locator("#view-nickname")).to_be_visible()  # the old phone's token stopped working
+        b.click_choice(phone, "Paris")
+        expect(host.locator("#q-answered")).to_have_attribute("data-answered", "1")
+
+        korean = browser.new_context(**b.PHONE, locale="ko-KR").new_page()
+        trouble.watch(korean)
+        join_page(korean, site, pin, "bob")
+        korean.get_by_role("button", name="코드가 없나요? 호스트에게 요청하기").click()
+        expect(korean.locator("#reclaim-status")).to_contain_text("요청했습니다")
+        host.get_by_role("button", name="Refuse").click()
+        expect(korean.locator("#reclaim-error")).to_have_text(
+            "호스트가 다시 들어오는 것을 허락하지 않았습니다."
+        )
+        expect(host.locator("#asks")).to_be_hidden()
+        assert (trouble.errors, trouble.dialogs) == ([], [])
+        browser.close()

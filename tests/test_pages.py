@@ -90,6 +90,8 @@ def test_script_strings_are_translated(client: Client):
     assert english["reconnecting"] == "Reconnecting…"
     assert korean["reconnecting"] == "다시 연결하는 중…"
     assert set(english) == set(korean)
+    same_in_both = {"slider_answer"}  # "{value} (± {tolerance})" has no words
+    assert {key for key in english if english[key] == korean[key]} == same_in_both
 
 
 def test_join_page_prefills_a_valid_pin_only(client: Client):

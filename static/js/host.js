@@ -83,6 +83,12 @@ function onFrame(frame) {
       return onRosterPage(frame);
     case "answer_count":
       return setAnswered(frame.answered, frame.players);
+    case "reclaim_ask":
+      asks.set(frame.request_id, frame.nickname);
+      return renderAsks();
+    case "reclaim_settled":
+      asks.delete(frame.request_id);
+      return renderAsks();
     case "reveal":
       return onReveal(frame);
     case "leaderboard":
@@ -118,8 +124,40 @@ function onFrame(frame) {
   }
 }
 
+// --- players who lost their code and ask to get back in (protocol v1.4) ---
+
+const asks = new Map(); // request id -> nickname, oldest first
+
+function renderAsks() {
+  $("#asks").hidden = asks.size === 0;
+  fill(
+    $("#asks-list"),
+    [...asks].map(([requestId, nickname]) =>
+      h(
+        "li",
+        { class: "ask", dataset: { request: requestId } },
+        h("span", {}, t("ask_from", { nickname })),
+        askButton("reclaim_approve", requestId, "btn small primary", t("ask_approve")),
+        askButton("reclaim_deny", requestId, "btn small", t("ask_deny")),
+      ),
+    ),
+  );
+}
+
+function askButton(type, requestId, className, label) {
+  const answer = () => {
+    if (!socket.send({ type, request_id: requestId })) return;
+    asks.delete(requestId); // the settled frame confirms it on every console
+    renderAsks();
+  };
+  return h("button", { type: "button", class: className, onclick: answer }, label);
+}
+
 function onWelcome(frame) {
   const game = frame.game;
+  asks.clear();
+  for (const ask of frame.reclaim_asks ?? []) asks.set(ask.request_id, ask.nickname);
+  renderAsks();
   roster.clear();
   rosterAdd(frame.players);
   playerCount = frame.players_active ?? roster.size;

@@ -47,6 +47,7 @@ let podiumShown = null;
 let chat = null;
 let over = false;
 let pendingReclaim = null; // {nickname, code} sent until a welcome or an error answers it
+let pendingAsk = null; // {nickname} asked of the host, until the host or an error answers
 
 const sameName = (a, b) => !!a && !!b && a.trim().toLowerCase() === b.trim().toLowerCase();
 
@@ -58,6 +59,7 @@ const socket = new GameSocket({
   hello: () => {
     const token = session.get(keys.token);
     if (pendingReclaim) return { type: "reclaim", ...pendingReclaim };
+    if (pendingAsk) return { type: "reclaim_ask", ...pendingAsk }; // a request dies with its socket: ask again
     // A new nickname typed on a phone that is in the game already: join as that one, not the old player.
     if (pendingNickname && !(token && sameName(pendingNickname, me.nickname))) {
       return { type: "join", nickname: pendingNickname };
@@ -93,7 +95,9 @@ async function playUrl() {
 function onState(state, detail) {
   connectionBanner(state);
   app.dataset.socket = state;
-  if (state === "open" && !session.get(keys.token) && !pendingNickname && !pendingReclaim) showNickname();
+  if (state === "open" && !session.get(keys.token) && !pendingNickname && !pendingReclaim && !pendingAsk) {
+    showNickname();
+  }
   if (state === "closed" && !over) {
     if (detail.code === CLOSE.UNKNOWN_PIN) message(t("unknown_pin", { pin }));
     else if (detail.code === CLOSE.FORBIDDEN) kicked();
@@ -108,6 +112,14 @@ function onFrame(frame) {
       return onError(frame);
     case "lobby":
       return onLobby(frame);
+    case "reclaim_asked":
+      return fill($("#reclaim-status"), t("ask_waiting"));
+    case "reclaim_approved":
+      return onAskApproved(frame);
+    case "reclaim_denied":
+      pendingAsk = null;
+      fill($("#reclaim-status"));
+      return fill($("#reclaim-error"), t("ask_denied"));
     case "lock":
       $("#lobby-locked").hidden = !frame.locked;
       return;
@@ -207,6 +219,12 @@ function onError(frame) {
     game_locked: "game_locked",
     game_started: "game_started",
   };
+  if (pendingAsk && ["rate_limited", "forbidden", "invalid"].includes(frame.code)) {
+    pendingAsk = null;
+    fill($("#reclaim-status"));
+    if (frame.code === "forbidden") return kicked();
+    return fill($("#reclaim-error"), t(frame.code === "rate_limited" ? "ask_rate_limited" : "ask_unknown"));
+  }
   if (pendingReclaim && ["bad_code", "rate_limited", "forbidden", "invalid"].includes(frame.code)) {
     const tried = pendingReclaim;
     pendingReclaim = null;
@@ -264,6 +282,23 @@ $("#reclaim-form").addEventListener("submit", (event) => {
   pendingReclaim = { nickname, code };
   if (!socket.send({ type: "reclaim", nickname, code })) socket.refresh();
 });
+
+$("#btn-ask-host").addEventListener("click", () => {
+  const nickname = $("#reclaim-nickname").value.trim();
+  if (!nickname) return fill($("#reclaim-error"), t("ask_nickname"));
+  if (pendingAsk) return;
+  fill($("#reclaim-error"));
+  pendingAsk = { nickname };
+  if (!socket.send({ type: "reclaim_ask", nickname })) socket.refresh();
+});
+
+/** The host said yes: the code came to this socket alone; it takes the place back like a typed one. */
+function onAskApproved(frame) {
+  pendingAsk = null;
+  fill($("#reclaim-status"));
+  pendingReclaim = { nickname: frame.nickname, code: frame.code };
+  if (!socket.send({ type: "reclaim", ...pendingReclaim })) socket.refresh();
+}
 
 $("#btn-continue").addEventListener("click", () => {
   pendingNickname = null;
