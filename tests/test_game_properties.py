@@ -122,6 +122,7 @@ OP_WEIGHTS = {
     "resume": 2,
     "lock": 2,
     "reclaim": 2,
+    "grant": 1,
     "kick": 1,
     "unkick": 1,
     "late_join": 1,
@@ -139,6 +140,8 @@ def ops(draw) -> tuple:
         return (name, draw(player_index()))
     if name == "reclaim":  # the player's current code (typed loosely) or a wrong one
         return ("reclaim", draw(player_index()), draw(weighted({"right": 3, "loose": 1, "wrong": 1})))
+    if name == "grant":  # the host lets a player back in who lost their code
+        return ("grant", draw(player_index()))
     if name == "late_join":
         return ("late_join", draw(st.booleans()))
     if name == "answer":
@@ -288,6 +291,11 @@ class Checker:
             self.reclaims += 1
             new_token, new_code = f"tok-{pid}-r{self.reclaims}", self.code(100 + self.reclaims)
             return c.Reclaim(f" {nickname.upper()} ", typed, new_token, new_code)
+        if kind == "grant":
+            pid = self.player(args[0])
+            nickname = state.players[pid].nickname if pid in state.players else "nobody"
+            self.reclaims += 1
+            return c.GrantReclaim(f" {nickname.upper()} ", self.code(100 + self.reclaims))
         if kind == "unkick":
             return c.Unkick(self.player(args[0]))
         if kind == "late_join":
@@ -382,6 +390,10 @@ class Checker:
                 assert (refused.code, refused.close_code) == ("bad_code", None)
             else:
                 assert player.kicked and (refused.code, refused.close_code) == ("forbidden", 4003)
+        if isinstance(cmd, c.GrantReclaim):
+            player = self.reclaimed(cmd, before)
+            assert refused.code == "invalid"
+            assert before.phase == FINISHED or player is None or player.kicked
         if isinstance(cmd, c.Unkick):
             player = before.players.get(cmd.player_id)
             assert refused.code == "invalid"
@@ -394,8 +406,8 @@ class Checker:
             )
 
     @staticmethod
-    def reclaimed(cmd: c.Reclaim, state: GameState) -> Any:
-        """The player a reclaim names by nickname (case and spaces aside), if any."""
+    def reclaimed(cmd: c.Reclaim | c.GrantReclaim, state: GameState) -> Any:
+        """The player a reclaim (or a host's grant) names by nickname (case and spaces aside), if any."""
         wanted = cmd.nickname.strip().casefold()
         return next((p for p in state.players.values() if p.nickname.casefold() == wanted), None)
 
@@ -501,6 +513,13 @@ class Checker:
             assert ev.opens_at == self.now
             assert ev.deadline == self.now + self.quiz.question(ev.round).time_limit_ms
 
+        elif isinstance(ev, e.ReclaimGranted):  # only the code changes; the player reclaims with it later
+            player = self.reclaimed(cmd, before)  # type: ignore[arg-type]
+            assert isinstance(cmd, c.GrantReclaim) and player is not None and ev.player_id == player.id
+            assert before.phase != FINISHED and not player.kicked and ev.code == cmd.new_code
+            fresh = replace(player, reclaim=machine.reclaim_hash(player.id, cmd.new_code))
+            assert after.players == {**before.players, player.id: fresh}
+            self.codes[player.id] = cmd.new_code
         elif isinstance(ev, e.Welcome):
             assert not secret_keys_in(ev.game)
             assert ev.game["phase"] == after.phase
