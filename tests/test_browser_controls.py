@@ -79,8 +79,11 @@ def test_chat_get_ready_auto_advance_and_the_multi_hint(site: str) -> None:
         for page, hint in ((ann, "Select all that apply"), (min_, "해당하는 답을 모두 고르세요")):
             expect(page.locator("#view-question .get-ready")).to_be_visible()
             expect(page.locator("#view-question .ready-info")).to_contain_text(hint)
+            expect(page.locator("#q-text")).to_be_visible()  # the question itself shows while it counts down
             expect(answer_buttons(page).first).to_be_hidden()
+            expect(page.locator("#q-countdown")).to_be_hidden()
         expect(host.locator("#view-question .get-ready")).to_be_visible()
+        expect(host.locator("#q-text")).to_be_visible()
         expect(host.locator("#q-choices")).to_be_hidden()
         for page, hint in ((ann, "Select all that apply"), (min_, "해당하는 답을 모두 고르세요")):
             expect(answer_buttons(page).first).to_be_visible()
