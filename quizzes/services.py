@@ -16,6 +16,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from . import rules
+from .images import image_files_release
 from .models import Choice, Question, Quiz
 from .serializers import QuizExchangeSerializer
 
@@ -125,11 +126,14 @@ def question_save(
     question.accepted_answers = []
     for name, value in _question_fields(fields).items():
         setattr(question, name, value)
+    replaced = question.image.name if question.pk and image is not None else ""
     if image is False:
         question.image = None
     elif image is not None:
         question.image = image
     question.save()
+    if replaced and replaced != question.image.name:
+        image_files_release([replaced], quiz.pk)
     if fields["kind"] not in rules.CHOICE_KINDS:
         choices = []
     kept = list(question.choices.order_by("order", "id"))

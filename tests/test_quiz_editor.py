@@ -16,6 +16,7 @@ from PIL import Image
 
 from quizzes import csvio, images
 from quizzes.models import Choice, Question, Quiz
+from results.models import Game as GameRecord
 from rooms.game import commands as c
 from rooms.game import events as e
 from rooms.game.quiz import SINGLE
@@ -226,6 +227,42 @@ def test_an_image_is_uploaded_shown_and_frozen_into_the_game(client_for, host, m
     assert client_for.post(url, cleared).status_code == 302
     q.refresh_from_db()
     assert not q.image
+
+
+def test_image_files_go_when_no_question_uses_them(
+    client_for, host, media_root, django_capture_on_commit_callbacks
+) -> None:
+    """Replaced, cleared or deleted with its question: the file goes, unless a copied quiz still shows it."""
+    quiz = new_quiz(host)
+    posted = lambda url, **more: client_for.post(url, question_post("single", **EVERY_KIND["single"], **more))  # noqa: E731
+    with django_capture_on_commit_callbacks(execute=True):
+        posted(reverse("question-new", args=[quiz.pk]), image=png("first.png"))
+    first = quiz.questions.get()
+    first_file = media_root / first.image.name
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for.post(reverse("quiz-duplicate", args=[quiz.pk]))
+    copy = Quiz.objects.exclude(pk=quiz.pk).get()
+    edit = reverse("question-edit", args=[quiz.pk, first.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        posted(edit, image=png("second.png"))
+    first.refresh_from_db()
+    second_file = media_root / first.image.name
+    assert second_file.exists() and first_file.exists()  # the copy still shows the first picture
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for.post(reverse("question-delete", args=[copy.pk, copy.questions.get().pk]))
+    assert not first_file.exists()
+    game = GameRecord.objects.create(pin="424242", quiz=quiz, host=host)  # a live game shows its picture
+    with django_capture_on_commit_callbacks(execute=True):
+        posted(edit, **{"image-clear": "on"})
+    assert second_file.exists()
+    game.status = GameRecord.Status.FINISHED
+    game.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        posted(edit, image=png("third.png"))
+        first.refresh_from_db()
+        third_file = media_root / first.image.name
+        client_for.post(reverse("question-delete", args=[quiz.pk, first.pk]))
+    assert not third_file.exists()
 
 
 def test_a_file_that_is_not_an_image_or_too_large_is_refused(client_for, host, monkeypatch) -> None:
