@@ -24,6 +24,8 @@ from .frames import encode, table_row_frame
 log = logging.getLogger(__name__)
 
 TO_ALL, TO_HOSTS, TO_PLAYERS, TO_PLAYER = "all", "hosts", "players", "player"
+PROBE = "qz.probe"
+PROBE_SILENT_SECONDS = 5.0  # no probe back for this long (Redis up): the subscription is gone
 
 
 class Member(Protocol):
@@ -41,6 +43,9 @@ class Hub:
         self.groups: dict[str, set[Member]] = {}
         self.reader: asyncio.Task | None = None
         self.lock = asyncio.Lock()
+        self.probe_sent = self.probe_seen = 0  # probes of the pub/sub path to this hub and back
+        self.waiting_since: float | None = None  # since when a probe is outstanding without progress
+        self.broken_after: int | None = None  # broken: resync once a probe sent after this one is back
 
     async def attach(self, group: str, member: Member) -> None:
         async with self.lock:
@@ -71,9 +76,42 @@ class Hub:
         self.channel = None
         self.groups.clear()
 
+    async def probe(self, silent_after: float = PROBE_SILENT_SECONDS) -> bool:
+        """Sends one probe through Redis pub/sub to this hub itself. True once the path works again after it
+        broke (a publish failed, or no probe came back for `silent_after` s): Redis pub/sub keeps nothing for
+        a subscriber that was away, so broadcasts of that gap may be lost and the sockets must resync."""
+        if self.channel is None:
+            return False
+        if self.broken_after is not None and self.probe_seen > self.broken_after:
+            self.broken_after = None  # a probe sent after the break came back
+            return True
+        now = asyncio.get_running_loop().time()
+        silent = self.waiting_since is not None and now - self.waiting_since > silent_after
+        if silent and self.broken_after is None:
+            log.warning("hub: no pub/sub probe back for %.0f s; its sockets resync once one is", silent_after)
+            self.broken_after = self.probe_sent
+        self.probe_sent += 1
+        if self.waiting_since is None:
+            self.waiting_since = now
+        try:
+            await self.layer.send(self.channel, {"type": PROBE, "seq": self.probe_sent})
+        except Exception:  # noqa: BLE001 - Redis unreachable: broken until a later probe returns
+            if self.broken_after is None:
+                log.warning("hub: pub/sub unreachable; its sockets resync once it works again")
+            self.broken_after = self.probe_sent
+        return False
+
+    def _probe_back(self, seq: int) -> None:
+        self.probe_seen = max(self.probe_seen, seq)
+        caught_up = self.probe_seen >= self.probe_sent
+        self.waiting_since = None if caught_up else asyncio.get_running_loop().time()
+
     async def _read(self, channel: str) -> None:
         while True:
             message = await self.layer.receive(channel)
+            if message.get("type") == PROBE:
+                self._probe_back(int(message["seq"]))
+                continue
             try:
                 with collection_paused():  # a result table is 10,000 rows: freed when written
                     await self.deliver(message)

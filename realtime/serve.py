@@ -114,6 +114,14 @@ def collector_prepare() -> None:
     log.info("%s objects of the start frozen out of garbage collection", frozen)
 
 
+def resync_prepare() -> None:
+    """Every half second, a probe through Redis pub/sub; after a break, this worker's sockets resync."""
+    from realtime import workers
+    from realtime.periodic import every
+
+    every(0.5, "pubsub-probe", workers.pubsub_check)
+
+
 def serve_uvicorn(opts: argparse.Namespace, worker_id: str, public_url: str) -> None:
     import uvicorn
     import uvloop
@@ -144,6 +152,7 @@ def serve_uvicorn(opts: argparse.Namespace, worker_id: str, public_url: str) -> 
     )
     server = DrainingServer(config)
     collector_prepare()
+    resync_prepare()
 
     async def run() -> None:
         loop = asyncio.get_running_loop()
@@ -185,6 +194,7 @@ def serve_daphne(opts: argparse.Namespace, worker_id: str, public_url: str) -> N
 
     application = get_default_application()
     collector_prepare()
+    resync_prepare()
     tasks: set[asyncio.Task] = set()
 
     def on_signal() -> None:

@@ -163,6 +163,23 @@ async def ask_to_reconnect(targets: list[Any], reason: str, spread_ms: int) -> N
             log.debug("reconnect to a closed socket", exc_info=True)
 
 
+RESYNC_SPREAD_MS = 2000  # sockets told to resync come back spread over this long
+
+
+async def pubsub_check() -> int:
+    """Probes this process's pub/sub path (realtime.hub); once it works again after a break (Redis restarted,
+    the subscription dropped), every socket that hears broadcasts is asked to reconnect: its resume brings
+    the room's state and last frames, which a broadcast of the gap may have missed. Returns how many."""
+    from .hub import hub
+
+    if not await hub().probe():
+        return 0
+    targets = [sock for sock in list(sockets) if getattr(sock, "groups_joined", None)]
+    log.warning("pub/sub works again after a break: %s sockets resync", len(targets))
+    await ask_to_reconnect(targets, "resync", RESYNC_SPREAD_MS)
+    return len(targets)
+
+
 # --- rebalancing (docs/decisions/0006-rebalancing-that-holds-still.md) ---------------------------------
 
 

@@ -401,8 +401,9 @@ async def test_celery_and_beat_sigkilled_mid_round(cluster: Cluster) -> None:
 
 async def test_redis_restarted_mid_game(redis_and_cluster, cluster: Cluster) -> None:
     """20 players; 2 s into round 1 the game's Redis (append-only file, fsync every second) is shut down
-    for 3 s and started again on the same directory: every worker says not ready meanwhile, then ready;
-    the game carries on from where it was and finishes with consistent results, nothing lost."""
+    for 3 s and started again on the same directory: every worker says not ready meanwhile, then ready, and
+    has its sockets resync (`reconnect` "resync"); the game carries on from where it was and finishes with
+    consistent results, nothing lost."""
     server, _ = redis_and_cluster
     async with game_joined(cluster.lb_port, 2, one_idle(20, (0.5, 6.0))) as game:
 
@@ -431,5 +432,7 @@ async def test_redis_restarted_mid_game(redis_and_cluster, cluster: Cluster) -> 
         f" round 1 revealed {figures(reveal_lateness_s(game, 1))} after its deadline"
     )
     assert not errors, errors
+    resynced = {p.name for p in game.players if any(d.code == 4012 for d in p.drops)}
+    assert resynced == {p.name for p in game.players}, "a broadcast of the gap may be lost: everyone resyncs"
     assert_every_room_frame(game)
     assert_consistent(game, results)
