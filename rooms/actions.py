@@ -171,8 +171,9 @@ async def game_reclaim_ask(
 
 
 async def game_reclaim_answer(pin: str, request_id: object, approve: bool) -> list[e.Event]:
-    """The host's yes or no. A yes gives the player a fresh reclaim code, sent to the asking socket alone
-    (the pages then `reclaim` with it); every host console drops the request either way."""
+    """The host's yes or no (a no also when the asking socket went away). A yes gives the player a fresh
+    reclaim code, sent to the asking socket alone (the pages then `reclaim` with it); every host console
+    drops the request either way."""
     nickname = await store.reclaim_ask_take(pin, request_id) if isinstance(request_id, str) else None
     if nickname is None:
         return [e.Refused("invalid", "no such request waiting (answered already, or its player left)")]
@@ -188,14 +189,6 @@ async def game_reclaim_answer(pin: str, request_id: object, approve: bool) -> li
     settled = frames.reclaim_settled(request_id, nickname, granted is not None)
     await broadcast.send_frame(broadcast.game_group(pin), settled, TO_HOSTS)
     return refused
-
-
-async def game_reclaim_withdraw(pin: str, request_id: str) -> None:
-    """The asking socket went away: the hosts stop seeing its request."""
-    nickname = await store.reclaim_ask_take(pin, request_id)
-    if nickname is not None:
-        settled = frames.reclaim_settled(request_id, nickname, False)
-        await broadcast.send_frame(broadcast.game_group(pin), settled, TO_HOSTS)
 
 
 async def game_answer(pin: str, player_id: str, round_no: int, fields: dict) -> list[e.Event]:

@@ -82,7 +82,7 @@ class PlayConsumer(GameConsumer):
         if self.reclaim_request is not None:
             request_id, self.reclaim_request = self.reclaim_request, None
             await self.detach(ask_group(self.pin, request_id))
-            await actions.game_reclaim_withdraw(self.pin, request_id)
+            await actions.game_reclaim_answer(self.pin, request_id, approve=False)
 
     async def disconnect(self, code: int) -> None:
         try:
