@@ -448,6 +448,8 @@ async def test_nothing_tells_the_answer_before_reveal(daphne_pair, celery_worker
 
 
 def open_window_types(role: Role) -> list[list[str]]:
+    """The kinds of frames each open round brought, sorted: when the player's own `answer_ack` lands between
+    room frames (a coalesced `lobby` still due from the joins) is timing, not information."""
     windows: list[list[str]] = []
     for entry in role.log:
         kind = entry.frame["type"]
@@ -457,7 +459,7 @@ def open_window_types(role: Role) -> list[list[str]]:
             windows.append(["reveal"])
         elif windows and windows[-1][:1] != ["reveal"]:
             windows[-1].append(kind)
-    return [w for w in windows if w[:1] != ["reveal"]]
+    return [sorted(w) for w in windows if w[:1] != ["reveal"]]
 
 
 # --- the detector finds what it looks for ---------------------------------------------------------
