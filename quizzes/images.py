@@ -47,15 +47,49 @@ def image_files_release(names: list[str], quiz_id: int) -> None:
         transaction.on_commit(lambda: _unused_delete(names, quiz_id))
 
 
-def _unused_delete(names: list[str], quiz_id: int) -> None:
+def _in_play(quiz_id: int) -> bool:
+    return any(in_play(quiz_id) for in_play in QUIZ_IN_PLAY)
+
+
+def _unused(names: set[str]) -> set[str]:
     from .models import Question
 
-    if any(in_play(quiz_id) for in_play in QUIZ_IN_PLAY):
-        return
-    used = set(Question.objects.filter(image__in=names).values_list("image", flat=True))
+    return names - set(Question.objects.filter(image__in=names).values_list("image", flat=True))
+
+
+def _files_delete(names: set[str]) -> None:
+    from .models import Question
+
     storage = Question._meta.get_field("image").storage
-    for name in set(names) - used:
+    for name in names:
         storage.delete(name)
+
+
+def _unused_delete(names: list[str], quiz_id: int) -> None:
+    from .models import ImageFileKept
+
+    unused = _unused(set(names))
+    if unused and _in_play(quiz_id):
+        kept = [ImageFileKept(name=name, quiz_id=quiz_id) for name in unused]
+        ImageFileKept.objects.bulk_create(kept, ignore_conflicts=True)
+    else:
+        _files_delete(unused)
+
+
+def image_files_release_kept() -> int:
+    """Deletes the files kept for a game in play once no game of any quiz that kept them is still played
+    and no question uses them again (Celery beat); returns how many files went."""
+    from .models import ImageFileKept
+
+    quizzes_of: dict[str, set[int]] = {}
+    for name, quiz_id in ImageFileKept.objects.values_list("name", "quiz_id"):
+        quizzes_of.setdefault(name, set()).add(quiz_id)
+    in_play = {quiz_id for quiz_id in set().union(*quizzes_of.values()) if _in_play(quiz_id)}
+    settled = {name for name, ids in quizzes_of.items() if not ids & in_play}
+    unused = _unused(settled)
+    _files_delete(unused)
+    ImageFileKept.objects.filter(name__in=settled).delete()
+    return len(unused)
 
 
 def question_deleted(sender: type, instance: Any, **kwargs: Any) -> None:

@@ -128,3 +128,18 @@ class Choice(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class ImageFileKept(models.Model):
+    """An image file no question uses any more, kept because a game of `quiz_id` was being played (it shows
+    the pictures it started with); `image_files_release_kept` (Celery beat) deletes it once none is."""
+
+    name = models.CharField(max_length=255)
+    quiz_id = models.PositiveBigIntegerField()  # not a foreign key: the row outlives the questions
+    kept_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "quiz_id"], name="unique_kept_image_per_quiz")]
+
+    def __str__(self) -> str:
+        return self.name

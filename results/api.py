@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404
+from django.conf import settings
+from django.http import Http404, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.translation import get_language
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -95,15 +96,35 @@ class GameNotFinished(APIException):
     default_code = "not_finished"
 
 
+class GameExpired(APIException):
+    status_code = status.HTTP_410_GONE
+    default_detail = "The game was left unfinished until it expired: it has no results."
+    default_code = "expired"
+
+
 def finished_game(request: Request, pin: str) -> Game:
-    """The requesting host's game with this PIN, once finished: else 404 (counted as a PIN miss) or 409."""
+    """The requesting host's game with this PIN, once finished: else 404 (counted as a PIN miss), 409, or
+    410 for a game that expired unfinished."""
     game = game_by_pin(pin, host=request.user, live_first=False)
     if game is None:
         pin_missed(request)
         raise Http404("No game with that PIN.")
+    if game.status == Game.Status.EXPIRED:
+        raise GameExpired()
     if game.status != Game.Status.FINISHED:
         raise GameNotFinished()
     return game
+
+
+WorkbookState = inline_serializer(
+    "GameWorkbook",
+    {
+        "state": serializers.ChoiceField(choices=["none", *GameWorkbook.State.values]),
+        "rows_done": serializers.IntegerField(),
+        "rows_total": serializers.IntegerField(),
+        "url": serializers.CharField(allow_null=True, help_text="The .xlsx, once ready."),
+    },
+)
 
 
 class GameResultsView(APIView):
@@ -142,7 +163,8 @@ class GameResultsView(APIView):
                     "standings": serializers.ListField(),
                     "questions": serializers.ListField(),
                 },
-            )
+            ),
+            202: WorkbookState,
         },
         summary="Final standings and every answer (host only)",
     )
@@ -156,9 +178,8 @@ class GameResultsView(APIView):
                 return _attachment(Response({"header": header, "grid": grid}), f"quizzone-{pin}-grid.csv")
             rows = game_results_rows(results)
             return _attachment(Response({"rows": rows}), f"quizzone-{pin}-results.csv")
-        if fmt == "xlsx":  # the one a Celery task built (POST .../workbook/), else built now
-            workbook = workbook_kept(game, get_language()) or results_workbook(game_results(game))
-            return _attachment(Response({"xlsx": workbook}), f"quizzone-{pin}-results.xlsx")
+        if fmt == "xlsx":
+            return self._xlsx(request, game)
         limit, offset = _paging(request)
         answers = request.query_params.get("answers", "1").lower() not in FALSE
         results = game_results(game, limit=limit, offset=offset, answers=answers)
@@ -170,16 +191,34 @@ class GameResultsView(APIView):
             results["next"] = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
         return Response(results)
 
+    def _xlsx(self, request: Request, game: Game) -> HttpResponse:
+        """The workbook a Celery task built (POST .../workbook/); else built now for a game of up to
+        QUIZZONE_WORKBOOK_INLINE_PLAYERS, or started off the request for a larger one: 202 with the build's
+        state, `Location` to follow it and `Retry-After`."""
+        kept = workbook_kept(game, get_language())
+        if kept is None and game.players.count() > settings.QUIZZONE_WORKBOOK_INLINE_PLAYERS:
+            workbook = workbook_request(game, get_language())
+            if workbook.state == GameWorkbook.State.READY:  # finished between the two reads
+                return self._xlsx(request, game)
+            follow = reverse("game-workbook", args=[game.pin])
+            response = JsonResponse(
+                workbook_state(request, game.pin, workbook), status=status.HTTP_202_ACCEPTED
+            )
+            response["Location"], response["Retry-After"] = request.build_absolute_uri(follow), "2"
+            return response
+        workbook = kept or results_workbook(game_results(game))
+        return _attachment(Response({"xlsx": workbook}), f"quizzone-{game.pin}-results.xlsx")
 
-WorkbookState = inline_serializer(
-    "GameWorkbook",
-    {
-        "state": serializers.ChoiceField(choices=["none", *GameWorkbook.State.values]),
-        "rows_done": serializers.IntegerField(),
-        "rows_total": serializers.IntegerField(),
-        "url": serializers.CharField(allow_null=True, help_text="The .xlsx, once ready."),
-    },
-)
+
+def workbook_state(request: Request, pin: str, workbook: GameWorkbook | None) -> dict[str, Any]:
+    ready = workbook is not None and workbook.state == GameWorkbook.State.READY
+    url = reverse("game-results", args=[pin]) + "?format=xlsx"
+    return {
+        "state": workbook.state if workbook else "none",
+        "rows_done": workbook.rows_done if workbook else 0,
+        "rows_total": workbook.rows_total if workbook else 0,
+        "url": request.build_absolute_uri(url) if ready else None,
+    }
 
 
 class GameWorkbookView(APIView):
@@ -188,21 +227,11 @@ class GameWorkbookView(APIView):
 
     throttle_classes = [PinGuessThrottle]
 
-    def _state(self, request: Request, pin: str, workbook: GameWorkbook | None) -> dict[str, Any]:
-        ready = workbook is not None and workbook.state == GameWorkbook.State.READY
-        url = reverse("game-results", args=[pin]) + "?format=xlsx"
-        return {
-            "state": workbook.state if workbook else "none",
-            "rows_done": workbook.rows_done if workbook else 0,
-            "rows_total": workbook.rows_total if workbook else 0,
-            "url": request.build_absolute_uri(url) if ready else None,
-        }
-
     @extend_schema(responses={200: WorkbookState}, summary="How far the game's .xlsx is (host only)")
     def get(self, request: Request, pin: str) -> Response:
         game = finished_game(request, pin)
         workbook = GameWorkbook.objects.filter(game=game, language=get_language()).defer("content").first()
-        return Response(self._state(request, pin, workbook))
+        return Response(workbook_state(request, pin, workbook))
 
     @extend_schema(
         request=None,
@@ -212,7 +241,7 @@ class GameWorkbookView(APIView):
     def post(self, request: Request, pin: str) -> Response:
         game = finished_game(request, pin)
         workbook = workbook_request(game, get_language())
-        body = self._state(request, pin, workbook)
+        body = workbook_state(request, pin, workbook)
         ready = workbook.state == GameWorkbook.State.READY
         return Response(body, status=status.HTTP_200_OK if ready else status.HTTP_202_ACCEPTED)
 

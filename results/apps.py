@@ -5,7 +5,7 @@ def quiz_in_play(quiz_id: int) -> bool:
     """Whether a game of the quiz is still in its lobby or running (it shows the pictures it started with)."""
     from .models import Game
 
-    return Game.objects.filter(quiz_id=quiz_id).exclude(status=Game.Status.FINISHED).exists()
+    return Game.objects.filter(quiz_id=quiz_id, status__in=Game.LIVE).exists()
 
 
 class ResultsConfig(AppConfig):

@@ -13,6 +13,10 @@ class Game(models.Model):
         LOBBY = "lobby", _("Lobby")
         RUNNING = "running", _("Running")
         FINISHED = "finished", _("Finished")
+        # Left unfinished until its state in Redis expired (GAME_TTL_SECONDS without a change): no results.
+        EXPIRED = "expired", _("Expired")
+
+    LIVE = (Status.LOBBY, Status.RUNNING)
 
     pin = models.CharField(max_length=6, db_index=True)
     quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="games")
@@ -28,12 +32,18 @@ class Game(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["pin"], condition=~models.Q(status="finished"), name="unique_pin_among_live_games"
+                fields=["pin"],
+                condition=models.Q(status__in=["lobby", "running"]),
+                name="unique_pin_among_live_games",
             )
         ]
 
     def __str__(self) -> str:
         return f"{self.pin} · {self.quiz}"
+
+    @property
+    def live(self) -> bool:
+        return self.status in self.LIVE
 
 
 class GamePlayer(models.Model):

@@ -27,7 +27,7 @@ def games_with_pin(pin: str, *, host: Any = None) -> QuerySet[Game]:
 def game_by_pin(pin: str, *, host: Any = None, live_first: bool = True) -> Game | None:
     """The live game with this PIN (when `live_first`), or else the latest one."""
     games = games_with_pin(pin, host=host)
-    live = games.exclude(status=Game.Status.FINISHED).first() if live_first else None
+    live = games.filter(status__in=Game.LIVE).first() if live_first else None
     return live or games.first()
 
 

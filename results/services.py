@@ -35,11 +35,12 @@ class AnswerRecord:
     points: int
 
 
-def game_status_set(pin: str, status: str) -> None:
+def game_status_set(pin: str, status: str) -> int:
+    """Sets the status of the live game with this PIN; returns 1, or 0 if none is live."""
     fields: dict[str, Any] = {"status": status}
     if status == Game.Status.FINISHED:
         fields["finished_at"] = timezone.now()
-    games_with_pin(pin).exclude(status=Game.Status.FINISHED).update(**fields)
+    return games_with_pin(pin).filter(status__in=Game.LIVE).update(**fields)
 
 
 @transaction.atomic

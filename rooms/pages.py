@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -141,6 +141,8 @@ def host_console(request: HttpRequest, pin: str) -> HttpResponse:
     game = game_by_pin(pin, host=request.user)
     if game is None:
         raise Http404(_("No game with that PIN."))
+    if game.status == Game.Status.EXPIRED:  # nothing left to drive: its page says so
+        return redirect("host-results", pin=pin)
     join_url = _join_url(request, pin)
     # no public URL and a browser on this machine: phones cannot open the link, so the page says how
     join_local = not settings.PUBLIC_URL and network.is_loopback(urlsplit(join_url).hostname or "")

@@ -1,21 +1,27 @@
 """Creating a live game: a database record with a PIN unique among live games, and the quiz frozen
-into Redis, where every worker finds it."""
+into Redis, where every worker finds it; and closing the records of games left unfinished until their
+state in Redis expired."""
 
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from quizzes.models import Quiz
 from realtime.clock import now_ms
 from results.models import Game
+from results.services import game_status_set
 
 from . import store
 from .game.quiz import ChoiceSpec, QuestionSpec, QuizSpec
 
 PIN_ATTEMPTS = 20
+EXPIRE_GRACE_SECONDS = 300  # a record younger than this may not have its state in Redis yet
+EXPIRE_BATCH = 500
 
 
 def quiz_spec_build(quiz: Quiz) -> QuizSpec:
@@ -56,3 +62,17 @@ def game_create(*, quiz: Quiz, host: Any) -> Game:
         store.game_init(game.pin, spec, host.id, now_ms())
         return game
     raise RuntimeError("no free PIN found; too many live games")
+
+
+def games_expire() -> int:
+    """Marks `expired` the games still lobby or running in the database whose state is gone from Redis
+    (GAME_TTL_SECONDS without a change): their PIN is free again, their quiz's pictures may go, and their
+    pages say there are no results. Returns how many (Celery beat runs it)."""
+    older = timezone.now() - timedelta(seconds=EXPIRE_GRACE_SECONDS)
+    pins = list(Game.objects.filter(status__in=Game.LIVE, created_at__lt=older).values_list("pin", flat=True))
+    expired = 0
+    for start in range(0, len(pins), EXPIRE_BATCH):
+        batch = pins[start : start + EXPIRE_BATCH]
+        for pin in set(batch) - store.pins_held(batch):
+            expired += game_status_set(pin, Game.Status.EXPIRED)
+    return expired

@@ -272,6 +272,14 @@ def meta_get_sync(pin: str) -> GameMeta | None:
     return _meta_parse(sync_client().hgetall(k.meta_key(pin)))
 
 
+def pins_held(pins: list[str]) -> set[str]:
+    """Those of `pins` whose game state is still in Redis (sync: for the periodic expiry)."""
+    pipe = sync_client().pipeline(transaction=False)
+    for pin in pins:
+        pipe.exists(k.meta_key(pin))
+    return {pin for pin, held in zip(pins, pipe.execute(), strict=True) if held}
+
+
 async def load_full(pin: str) -> Loaded:
     conn = client()
     async with conn.pipeline(transaction=True) as pipe:

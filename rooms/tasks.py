@@ -15,7 +15,7 @@ from redis.exceptions import RedisError
 
 from realtime.clock import now_ms
 
-from . import actions, effects, store
+from . import actions, effects, services, store
 
 BACKGROUND_WAIT_SECONDS = 5  # for what an action left running (a close it started) before the next task
 _thread = threading.local()
@@ -61,6 +61,12 @@ def auto_advance(pin: str, round_no: int, phase: str) -> str:
 def rounds_sweep() -> int:
     """Closes every round whose deadline passed and whose timer was lost. Returns how many it closed."""
     return run(actions.rounds_overdue_close())
+
+
+@shared_task(name="rooms.tasks.games_expire", ignore_result=True)
+def games_expire() -> int:
+    """Closes the records of games left unfinished until their state expired (rooms/services.py)."""
+    return services.games_expire()
 
 
 @shared_task(

@@ -382,7 +382,7 @@ async def test_nothing_tells_the_answer_before_reveal(daphne_pair, celery_worker
         game.stage = f"round {round_no}"
         q = await host.expect("question", round=round_no)
         if round_no == 1:
-            await join_too_late()  # only once the host has seen the start land: a join sent before it is let in
+            await join_too_late()  # once the host saw the start land: a join sent before it is let in
         for role in players.values():
             await role.expect("question", round=round_no)
         await chat.send({"type": "say", "text": f"good luck with question {round_no}"})

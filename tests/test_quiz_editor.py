@@ -15,7 +15,8 @@ from game_builders import Game, question, quiz_of
 from PIL import Image
 
 from quizzes import csvio, images
-from quizzes.models import Choice, Question, Quiz
+from quizzes.images import image_files_release_kept
+from quizzes.models import Choice, ImageFileKept, Question, Quiz
 from results.models import Game as GameRecord
 from rooms.game import commands as c
 from rooms.game import events as e
@@ -255,14 +256,44 @@ def test_image_files_go_when_no_question_uses_them(
     with django_capture_on_commit_callbacks(execute=True):
         posted(edit, **{"image-clear": "on"})
     assert second_file.exists()
+    kept = ImageFileKept.objects.get()
+    assert (media_root / kept.name, kept.quiz_id) == (second_file, quiz.pk)
+    assert image_files_release_kept() == 0 and second_file.exists()  # still played: kept
     game.status = GameRecord.Status.FINISHED
     game.save()
+    assert image_files_release_kept() == 1  # the game is over: the file goes, and the record of it
+    assert not second_file.exists() and not ImageFileKept.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
         posted(edit, image=png("third.png"))
         first.refresh_from_db()
         third_file = media_root / first.image.name
         client_for.post(reverse("question-delete", args=[quiz.pk, first.pk]))
     assert not third_file.exists()
+
+
+def test_a_kept_file_goes_only_when_every_quiz_that_kept_it_is_done_and_no_question_took_it_back(
+    host, media_root
+) -> None:
+    storage = Question._meta.get_field("image").storage
+    played, idle, other = new_quiz(host), new_quiz(host), new_quiz(host)
+    game = GameRecord.objects.create(pin="535353", quiz=played, host=host)
+    shared, taken_back, alone = (storage.save(f"questions/{n}.png", png(f"{n}.png")) for n in "abc")
+    ImageFileKept.objects.bulk_create(
+        [
+            ImageFileKept(name=shared, quiz_id=idle.pk),
+            ImageFileKept(name=shared, quiz_id=played.pk),  # a copy of the quiz, still played, shows it
+            ImageFileKept(name=taken_back, quiz_id=idle.pk),
+            ImageFileKept(name=alone, quiz_id=idle.pk),
+        ]
+    )
+    Question.objects.create(quiz=other, text="uses it again", image=taken_back)
+    assert image_files_release_kept() == 1
+    assert [storage.exists(n) for n in (shared, taken_back, alone)] == [True, True, False]
+    assert set(ImageFileKept.objects.values_list("name", flat=True)) == {shared}
+    game.status = GameRecord.Status.EXPIRED  # left unfinished until it expired: no longer played either
+    game.save()
+    assert image_files_release_kept() == 1 and not storage.exists(shared)
+    assert not ImageFileKept.objects.exists()
 
 
 def test_a_file_that_is_not_an_image_or_too_large_is_refused(client_for, host, monkeypatch) -> None:

@@ -147,3 +147,30 @@ def test_a_celery_worker_builds_it(celery_worker):
     assert state["state"] == "ready", state
     download = api.get(state["url"])
     assert load_workbook(io.BytesIO(download.content))["Standings"]["B2"].value == KOREAN_NAME
+
+
+@pytest.mark.django_db
+def test_a_direct_download_of_a_large_game_starts_the_build_and_answers_202(
+    django_capture_on_commit_callbacks, settings
+):
+    host = host_make()
+    game = report_game(host)
+    api, url = client_for(host), f"/api/games/{game.pin}/results/?format=xlsx"
+    settings.QUIZZONE_WORKBOOK_INLINE_PLAYERS = game.players.count()  # up to this many: built in the request
+    small = api.get(url)
+    assert small.status_code == 200 and load_workbook(io.BytesIO(small.content))["Standings"]
+    assert not GameWorkbook.objects.exists()
+
+    settings.QUIZZONE_WORKBOOK_INLINE_PLAYERS = game.players.count() - 1
+    with django_capture_on_commit_callbacks() as enqueued:
+        started = api.get(url)
+    assert started.status_code == 202 and started["Content-Type"] == "application/json"
+    assert started.json()["state"] == "building" and len(enqueued) == 1 and started["Retry-After"] == "2"
+    assert started["Location"].endswith(f"/api/games/{game.pin}/results/workbook/")
+    assert api.get(started["Location"]).json()["state"] == "building"
+    with django_capture_on_commit_callbacks() as enqueued:
+        assert api.get(url).status_code == 202  # asked again while building: the same build
+    assert enqueued == []
+    workbook_build(GameWorkbook.objects.get().pk)
+    download = api.get(url)
+    assert download.status_code == 200 and download.content == bytes(GameWorkbook.objects.get().content)
