@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -16,7 +16,8 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,6 +26,7 @@ from realtime.throttles import TokenThrottle
 from realtime.tokens import token_expires_at, token_for
 
 from .models import Quiz
+from .packages import PACKAGE_MAX, ZIP_TYPE, PackageError, quiz_package, quiz_package_import
 from .selectors import quiz_get_for, quiz_list_for
 from .serializers import QuizExchangeSerializer, QuizSerializer
 from .services import QuizInUseError, quiz_create, quiz_delete, quiz_export, quiz_import, quiz_update
@@ -146,4 +148,44 @@ class QuizViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=False, methods=["post"], url_path="import")
     def import_quiz(self, request: Request) -> Response:
         quiz = quiz_import(owner=request.user, data=request.data)
+        return Response(self.get_serializer(quiz).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        tags=[TAG],
+        summary="Download the quiz with its pictures (.zip: quiz.json and images/<n>.<ext>)",
+        parameters=[QUIZ_ID],
+        responses={(200, ZIP_TYPE): OpenApiTypes.BINARY},
+    )
+    @action(detail=True, methods=["get"])
+    def package(self, request: Request, pk: str) -> HttpResponse:
+        quiz = self.get_object()
+        response = HttpResponse(quiz_package(quiz), content_type=ZIP_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="quiz-{quiz.pk}.zip"'
+        return response
+
+    @extend_schema(
+        tags=[TAG],
+        summary="Create a quiz from a .zip package (multipart, field `file`)",
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+            }
+        },
+        responses={
+            201: QuizSerializer,
+            400: OpenApiResponse(description='`{"file": [problems]}` or quiz.json\'s errors.'),
+        },
+    )
+    @action(detail=False, methods=["post"], url_path="import-package", parser_classes=[MultiPartParser])
+    def import_package(self, request: Request) -> Response:
+        upload = request.data.get("file")
+        if not hasattr(upload, "read"):
+            raise ValidationError({"file": ["Send the package as the multipart field `file`."]})
+        if upload.size > PACKAGE_MAX:
+            raise ValidationError({"file": ["The package is larger than a quiz may hold."]})
+        try:
+            quiz = quiz_package_import(request.user, upload)
+        except PackageError as exc:
+            raise ValidationError({"file": exc.problems}) from None
         return Response(self.get_serializer(quiz).data, status=status.HTTP_201_CREATED)

@@ -200,6 +200,14 @@ class QuestionEditor:
         return image if image and image is not self.form.initial.get("image") else None
 
 
+class PackageImportForm(forms.Form):
+    package = forms.FileField(
+        label=_("QuizZone package (.zip)"),
+        help_text=_("A quiz exported “with pictures”: its questions, settings and pictures."),
+        widget=forms.FileInput(attrs={"accept": ".zip,application/zip"}),
+    )
+
+
 class CsvImportForm(forms.Form):
     file = forms.FileField(label=_("CSV file"), widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}))
     title = forms.CharField(label=_("title"), max_length=Quiz._meta.get_field("title").max_length)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("host/quizzes/<int:quiz_id>/duplicate/", pages.quiz_duplicate_view, name="quiz-duplicate"),
     path("host/quizzes/<int:quiz_id>/delete/", pages.quiz_delete_view, name="quiz-delete"),
     path("host/quizzes/<int:quiz_id>/export.csv", pages.quiz_export_csv, name="quiz-export-csv"),
+    path("host/quizzes/<int:quiz_id>/export.zip", pages.quiz_export_zip, name="quiz-export-zip"),
     path("host/quizzes/<int:quiz_id>/questions/new/", pages.question_edit, name="question-new"),
     path(
         "host/quizzes/<int:quiz_id>/questions/<int:question_id>/", pages.question_edit, name="question-edit"

@@ -10,11 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from . import rules
 from .csvio import CsvImportError, quiz_csv_export, quiz_csv_import
-from .forms import KIND_SECTIONS, CsvImportForm, QuestionEditor, QuizForm
+from .forms import KIND_SECTIONS, CsvImportForm, PackageImportForm, QuestionEditor, QuizForm
 from .models import Question, Quiz
+from .packages import PACKAGE_MAX, ZIP_TYPE, PackageError, package_problems, quiz_package, quiz_package_import
 from .selectors import quiz_get_for
 from .services import (
     QuizInUseError,
@@ -155,7 +157,41 @@ def quiz_export_csv(request: HttpRequest, quiz_id: int) -> HttpResponse:
 
 
 @host_required
+def quiz_export_zip(request: HttpRequest, quiz_id: int) -> HttpResponse:
+    quiz = _own_quiz(request, quiz_id)
+    response = HttpResponse(quiz_package(quiz), content_type=ZIP_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="quiz-{quiz.pk}.zip"'
+    return response
+
+
+def _package_import(request: HttpRequest) -> HttpResponse:
+    form = PackageImportForm(request.POST, request.FILES)
+    problems: list[str] = []
+    if form.is_valid():
+        upload = form.cleaned_data["package"]
+        try:
+            if upload.size > PACKAGE_MAX:
+                raise PackageError([_("The package is larger than a quiz may hold.")])
+            quiz = quiz_package_import(request.user, upload)
+        except PackageError as exc:
+            problems = exc.problems
+        except DRFValidationError as exc:
+            problems = package_problems(exc)
+        else:
+            messages.success(request, _("Imported %(n)d questions.") % {"n": quiz.questions.count()})
+            return redirect("quiz-edit", quiz.pk)
+    context = {
+        "form": CsvImportForm(initial={"language": request.LANGUAGE_CODE}),
+        "package_form": form,
+        "package_problems": problems,
+    }
+    return render(request, "quizzes/quiz_import.html", context, status=400)
+
+
+@host_required
 def quiz_import_csv(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and "package" in request.POST.get("kind", ""):
+        return _package_import(request)
     form = CsvImportForm(
         request.POST or None, request.FILES or None, initial={"language": request.LANGUAGE_CODE}
     )
@@ -170,4 +206,5 @@ def quiz_import_csv(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Imported %(n)d questions.") % {"n": quiz.questions.count()})
             return redirect("quiz-edit", quiz.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "quizzes/quiz_import.html", {"form": form, "problems": problems}, status=status)
+    context = {"form": form, "problems": problems, "package_form": PackageImportForm()}
+    return render(request, "quizzes/quiz_import.html", context, status=status)
