@@ -31,7 +31,9 @@ from rest_framework.authtoken.models import Token
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from chat.consumers import ChatConsumer
 from results.models import Game
+from rooms.consumers import HostConsumer, PlayConsumer
 from rooms.services import game_create
 from tests.factories import host_make, quiz_every_kind
 from tests.processes import daphne_start
@@ -276,6 +278,36 @@ values = st.recursive(
 deep = st.integers(100, 3000).map(lambda n: json.loads("[" * min(n, 900) + "]" * min(n, 900)))
 
 
+# Valid commands that drive the game (their only answer is a broadcast, and `end` would end the game for
+# the examples after it). Hypothesis also draws strings from the project's own source (its constant pool),
+# so "lock" can come up as an "unknown" type: such frames are left out of the junk.
+DRIVING = {"start", "next", "skip", "lock", "unlock", "end"}
+
+
+# What each socket understands: a frame of one of these types may be a valid command, whose only answer
+# is a broadcast (or nothing, when it changes nothing); anything else must get exactly one answer.
+UNDERSTOOD = {
+    "player": set(PlayConsumer.handlers),
+    "newcomer": set(PlayConsumer.handlers),
+    "host": set(HostConsumer.handlers),
+    "chat_player": set(ChatConsumer.handlers),
+    "chat_host": set(ChatConsumer.handlers),
+    "chat_newcomer": set(ChatConsumer.handlers),
+}
+
+
+def type_of(data: str | bytes) -> str | None:
+    try:
+        frame = json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    return frame["type"] if isinstance(frame, dict) and isinstance(frame.get("type"), str) else None
+
+
+def drives(data: str | bytes) -> bool:
+    return type_of(data) in DRIVING
+
+
 def frames_of(types: list[str], fields: list[str]) -> st.SearchStrategy[str | bytes]:
     """Frames of the known `types` with some of `fields` set to junk, and junk of every other shape."""
     field_values = st.one_of(values, deep)
@@ -300,7 +332,7 @@ def frames_of(types: list[str], fields: list[str]) -> st.SearchStrategy[str | by
         st.text(max_size=100),  # mostly not JSON
         st.binary(max_size=64),
         st.sampled_from(["", b"", "[" * 5000, '{"type":"ping","client_time":' + "[" * 300 + "]" * 300 + "}"]),
-    )
+    ).filter(lambda data: not drives(data))
 
 
 PLAY = frames_of(
@@ -326,6 +358,8 @@ CHAT = frames_of(
     ["hello", "say", "delete", "mute", "unmute", "ping"], ["token", "text", "id", "player_id", "client_time"]
 )
 
+BARE_HOST = [json.dumps({"type": t}) for t in sorted(UNDERSTOOD["host"] - DRIVING)]
+
 # Frames that once crashed a consumer (1011 and a traceback): they stay as explicit examples.
 REGRESSIONS = [
     "[" * 5000,  # json.loads: RecursionError
@@ -349,6 +383,8 @@ def check(live: Live, lane_name: str, data: str | bytes) -> None:
         assert codes and close_code in CLOSES.get(codes[-1], set()), (answers, close_code)
         lane.open()  # a documented close: the socket comes back as before
         return
+    if not answers and type_of(data) in UNDERSTOOD[lane_name]:
+        return  # a valid command: its effect went to the room
     assert len(answers) == 1, answers
     (answer,) = answers
     if answer["type"] == "error":
@@ -381,6 +417,7 @@ def test_junk_on_a_player_socket_before_join(live: Live, data: str | bytes) -> N
 @SETTINGS
 @given(data=HOST_FRAMES)
 @examples(*REGRESSIONS[:4], '{"type":"kick","nickname":"\\ud800"}', '{"type":"roster","prefix":"\\ud800"}')
+@examples(*BARE_HOST, '{"type":"chat","enabled":true}', '{"type":"auto_advance","enabled":false}')
 def test_junk_on_the_host_socket(live: Live, data: str | bytes) -> None:
     check(live, "host", data)
 
