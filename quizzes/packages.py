@@ -11,6 +11,7 @@ import re
 import zipfile
 import zlib
 from pathlib import PurePosixPath
+from typing import IO
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -53,7 +54,7 @@ def quiz_package(quiz: Quiz) -> bytes:
     return buffer.getvalue()
 
 
-def quiz_package_import(owner: AbstractBaseUser, upload: io.IOBase) -> Quiz:
+def quiz_package_import(owner: AbstractBaseUser, upload: IO[bytes]) -> Quiz:
     """A new quiz for `owner` from a package; raises PackageError, or DRF's ValidationError for a
     quiz.json the JSON import would refuse."""
     try:
