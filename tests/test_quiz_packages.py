@@ -149,8 +149,10 @@ def test_the_host_exports_and_imports_a_package_on_their_pages(host, media_root)
     copy = Quiz.objects.exclude(pk=quiz.pk).get()
     assert imported["Location"] == reverse("quiz-edit", args=[copy.pk]) and images_of(copy) == images_of(quiz)
 
-    broken = package_of({"quiz.json": json.dumps({"format": "quizzone.quiz.v1", "title": "x", "questions": [{}]})})
-    page = client.post(reverse("quiz-import"), {"kind": "package", "package": broken}, HTTP_ACCEPT_LANGUAGE="ko")
+    bad_quiz = {"format": "quizzone.quiz.v1", "title": "x", "questions": [{}]}
+    broken = package_of({"quiz.json": json.dumps(bad_quiz)})
+    form = {"kind": "package", "package": broken}
+    page = client.post(reverse("quiz-import"), form, HTTP_ACCEPT_LANGUAGE="ko")
     html = page.content.decode()
     assert page.status_code == 400 and 'id="package-problems"' in html and "quiz.json questions.1" in html
     assert "사진과 함께" in html  # the page in Korean
