@@ -397,7 +397,8 @@ class Checker:
         if isinstance(cmd, c.Unkick):
             player = before.players.get(cmd.player_id)
             assert refused.code == "invalid"
-            assert before.phase == FINISHED or player is None or not player.kicked
+            answered_open_round = before.phase == QUESTION and (cmd.player_id, before.round) in self.accepted
+            assert before.phase == FINISHED or player is None or not player.kicked or answered_open_round
         if isinstance(cmd, c.Resume):
             player = before.player_by_token(cmd.token)
             kicked = player is not None and player.kicked

@@ -174,6 +174,24 @@ def test_a_kick_in_the_lobby_sends_no_count():
     assert g.state.phase == LOBBY
 
 
+def test_a_kick_that_took_an_answer_is_undone_only_once_that_question_closes():
+    """Found by the property tests: kicked after answering, let back in, the player answered again."""
+    g = Game()
+    ann, bob = (joined(g, n).player_id for n in ("Ann", "Bob"))
+    g.do(c.Start())
+    g.answer(ann, {"choice": SINGLE_CORRECT})
+    g.do(c.Kick(ann))
+    assert refused_code(g.do(c.Unkick(ann))) == "invalid"
+    assert g.state.players[ann].kicked
+    g.close("skip")
+    one(g.do(c.Unkick(ann)), e.PlayerUnkicked)
+    assert g.state.players[ann].kicked_answer_round == 0
+    g.do(c.Next())
+    g.do(c.Next())
+    g.do(c.Kick(bob))  # had not answered question 2: undone at once
+    one(g.do(c.Unkick(bob)), e.PlayerUnkicked)
+
+
 def test_undoing_a_kick_puts_the_player_back_with_their_score_and_rank():
     g = Game()
     ann, bob = (joined(g, n).player_id for n in ("Ann", "Bob"))
@@ -258,15 +276,20 @@ async def test_reclaim_late_join_and_unkick_over_the_sockets():
     await phone.send({"type": "answer", "round": question["round"], "choice": question["choices"][0]["id"]})
     assert (await phone.expect("answer_ack"))["accepted"] is True
 
-    # Kick and undo: the player resumes again with the same token.
+    # Kick and undo: not while the question she had answered is open (she could answer it twice), then
+    # the player resumes again with the same token.
     await host.send({"type": "kick", "player_id": back["player_id"]})
     await host.expect("player_kicked")
     await host.send({"type": "unkick", "nickname": "Ann"})
+    refused = await host.expect("error")
+    assert refused["code"] == "invalid" and "before the kick" in refused["message"]
+    await host.send({"type": "skip"})
+    await host.expect("reveal")
+    await host.send({"type": "unkick", "nickname": "Ann"})
     assert (await host.expect("player_unkicked"))["player_id"] == back["player_id"]
-    assert (await host.expect("lobby"))["players"] == 2
     again = await Socket(f"/ws/play/{pin}/").connect()
     await again.send({"type": "resume", "token": back["token"]})
-    assert (await again.expect("welcome"))["game"]["answered"] is False  # the kick dropped the answer
+    assert (await again.expect("welcome"))["game"]["phase"] == "reveal"
 
     # Guessing: wrong codes are counted per address and nickname; past the limit even the right code fails.
     guesser = await Socket(f"/ws/play/{pin}/").connect()

@@ -243,7 +243,10 @@ def _kick(state: GameState, cmd: c.Kick, now: int, quiz: QuizSpec) -> Transition
     player = state.players.get(cmd.player_id)
     if player is None or player.kicked:
         return refuse(state, "invalid", "no such player")
-    players = _reranked({**state.players, player.id: replace(player, kicked=True)})
+    answered = state.round if state.phase == QUESTION and player.id in state.answers else 0
+    players = _reranked(
+        {**state.players, player.id: replace(player, kicked=True, kicked_answer_round=answered)}
+    )
     answers = {pid: a for pid, a in state.answers.items() if pid != player.id}
     new = replace(state, players=players, answers=answers)
     kicked = e.PlayerKicked(player.id, player.nickname)
@@ -262,7 +265,12 @@ def _unkick(state: GameState, cmd: c.Unkick, now: int, quiz: QuizSpec) -> Transi
     player = state.players.get(cmd.player_id)
     if player is None or not player.kicked:
         return refuse(state, "invalid", "no such kicked player")
-    new = replace(state, players=_reranked({**state.players, player.id: replace(player, kicked=False)}))
+    if state.phase == QUESTION and player.kicked_answer_round == state.round:
+        return refuse(
+            state, "invalid", "they had answered this question before the kick: undo it once it closes"
+        )
+    back_in = replace(player, kicked=False, kicked_answer_round=0)
+    new = replace(state, players=_reranked({**state.players, player.id: back_in}))
     back = e.PlayerUnkicked(player.id, player.nickname)
     return Transition(new, [back, _answers_counted(new)] if state.phase == QUESTION else [back])
 

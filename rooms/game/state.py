@@ -20,6 +20,9 @@ class Player:
     kicked: bool = False
     joined_at: int = 0
     reclaim: str = ""  # hash of the player's reclaim code (machine.reclaim_hash); "" for none
+    # The round whose answer a kick took away (0: none): until it closes, the kick cannot be undone, or the
+    # player could answer it twice.
+    kicked_answer_round: int = 0
 
     def scored(self, points: int, streak: int, rank: int) -> Player:
         """This player after a round (dataclasses.replace costs 3x as much: a close does it per player)."""
@@ -33,6 +36,7 @@ class Player:
             self.kicked,
             self.joined_at,
             self.reclaim,
+            self.kicked_answer_round,
         )
 
 
