@@ -4,16 +4,21 @@ scripts.py holds the scripts)."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import weakref
 
 import redis
 from django.conf import settings
 from redis import asyncio as aioredis
 
+from .redislink import RedisLink
+
 _async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis] = (
     weakref.WeakKeyDictionary()
 )
+_links: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RedisLink] = weakref.WeakKeyDictionary()
 _sync_client: redis.Redis | None = None
+_script_shas: dict[str, str] = {}
 
 
 def client() -> aioredis.Redis:
@@ -42,8 +47,26 @@ def sync_client() -> redis.Redis:
     return _sync_client
 
 
+def link() -> RedisLink | None:
+    """The pipelined connection of the running event loop, for scripts (None: switched off, or a URL it
+    cannot open, such as rediss://)."""
+    if not settings.REDIS_PIPELINED or not RedisLink.supports(settings.REDIS_URL):
+        return None
+    loop = asyncio.get_running_loop()
+    conn = _links.get(loop)
+    if conn is None:
+        conn = _links[loop] = RedisLink(settings.REDIS_URL, settings.REDIS_POOL_TIMEOUT)
+    return conn
+
+
 async def run_script(source: str, keys: list[str], args: list) -> list:
-    """EVALSHA with fallback to EVAL (redis-py's Script object caches the sha per client)."""
+    """EVALSHA with fallback to EVAL, on the pipelined connection, or through the client's pool."""
+    pipelined = link()
+    if pipelined is not None:
+        sha = _script_shas.get(source)
+        if sha is None:
+            sha = _script_shas[source] = hashlib.sha1(source.encode()).hexdigest()
+        return await pipelined.evalsha(sha, source, keys, args)
     conn = client()
     scripts = conn.__dict__.setdefault("_qz_scripts", {})
     script = scripts.get(source)

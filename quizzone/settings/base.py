@@ -106,6 +106,9 @@ GAME_TTL_SECONDS = env.int("QUIZZONE_GAME_TTL", default=6 * 3600)
 QUIZZONE_GET_READY_MS = env.int("QUIZZONE_GET_READY_MS", default=3000)
 REDIS_MAX_CONNECTIONS = env.int("QUIZZONE_REDIS_MAX_CONNECTIONS", default=64)  # per worker process
 REDIS_POOL_TIMEOUT = env.float("QUIZZONE_REDIS_POOL_TIMEOUT", default=10.0)  # seconds to wait for one
+# Scripts (the answer, the join, the commits) go over one pipelined connection per process (ADR 10);
+# off, they take a pooled connection each, as every other command does.
+REDIS_PIPELINED = env.bool("QUIZZONE_REDIS_PIPELINED", default=True)
 
 CHANNEL_LAYERS = {
     "default": {
