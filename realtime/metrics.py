@@ -13,3 +13,8 @@ GC_PAUSE = Histogram(
     ["generation"],
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
 )
+REDIS_LINK_FAILURES = Counter(
+    "quizzone_redis_link_failures_total",
+    "Pipelined Redis connections given up (lost, silent past the timeout, unreadable)",
+    ["why"],
+)

@@ -22,6 +22,8 @@ from redis.connection import parse_url
 from redis.exceptions import ConnectionError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from .metrics import REDIS_LINK_FAILURES
+
 log = logging.getLogger(__name__)
 
 WATCH_INTERVAL_S = 1.0
@@ -52,10 +54,10 @@ class _Protocol(asyncio.Protocol):
                 else:
                     future.set_result(reply)
         except (hiredis.ProtocolError, IndexError) as err:  # a reply nobody asked for, or garbage
-            self._fail(ConnectionError(f"Redis sent what cannot be read: {err}"))
+            self._fail(ConnectionError(f"Redis sent what cannot be read: {err}"), why="unreadable")
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._fail(ConnectionError(f"lost the connection to Redis: {exc or 'closed'}"))
+        self._fail(ConnectionError(f"lost the connection to Redis: {exc or 'closed'}"), why="lost")
 
     def call(self, args: tuple[Any, ...]) -> asyncio.Future[Any]:
         future = asyncio.get_running_loop().create_future()
@@ -67,7 +69,7 @@ class _Protocol(asyncio.Protocol):
         return future
 
     def close(self) -> None:
-        self._fail(ConnectionError("closed"), quiet=True)
+        self._fail(ConnectionError("closed"), why="")
 
     def _watch(self) -> None:
         """A connection whose oldest reply is late by more than the timeout is given up (a hung Redis, a
@@ -75,14 +77,16 @@ class _Protocol(asyncio.Protocol):
         if self.closed:
             return
         if self.waiting and time.monotonic() - self.waiting[0][1] > self.timeout_s:
-            self._fail(RedisTimeoutError(f"Redis did not answer within {self.timeout_s:g} s"))
+            self._fail(RedisTimeoutError(f"Redis did not answer within {self.timeout_s:g} s"), why="timeout")
             return
         self.watch = asyncio.get_running_loop().call_later(WATCH_INTERVAL_S, self._watch)
 
-    def _fail(self, error: Exception, quiet: bool = False) -> None:
+    def _fail(self, error: Exception, why: str) -> None:
+        """Fails every waiting call with `error`; `why` is counted on /metrics ("" for a close we asked)."""
         if not self.closed:
             self.closed = True
-            if not quiet:
+            if why:
+                REDIS_LINK_FAILURES.labels(why).inc()
                 log.warning("redis link: %s", error)
         if self.watch is not None:
             self.watch.cancel()

@@ -16,6 +16,7 @@ from redis.exceptions import ConnectionError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from realtime import redisdb
+from realtime.metrics import REDIS_LINK_FAILURES
 from realtime.redislink import RedisLink
 
 SCRIPT = """
@@ -81,6 +82,7 @@ async def test_a_killed_connection_fails_what_waited_on_it_and_the_next_call_con
     link: RedisLink,
 ) -> None:
     own_id = await link.call("CLIENT", "ID")
+    lost_before = REDIS_LINK_FAILURES.labels("lost")._value.get()
     protocol = link._protocol
     assert protocol is not None
     redis.Redis.from_url(settings.REDIS_URL).client_kill_filter(_id=own_id)
@@ -89,6 +91,7 @@ async def test_a_killed_connection_fails_what_waited_on_it_and_the_next_call_con
             break
         await asyncio.sleep(0.01)
     assert protocol.closed
+    assert REDIS_LINK_FAILURES.labels("lost")._value.get() == lost_before + 1
     with pytest.raises(ConnectionError):
         await protocol.call(("PING",))
     assert await link.call("PING") == "PONG"
