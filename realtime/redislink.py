@@ -37,10 +37,12 @@ class _Protocol(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.closed = False
         self.watch: asyncio.TimerHandle | None = None
+        self.loop = asyncio.get_running_loop()
+        self.unsent: list[bytes] = []  # commands of this loop turn, written together once it ends
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's transports are not its subclasses
-        self.watch = asyncio.get_running_loop().call_later(WATCH_INTERVAL_S, self._watch)
+        self.watch = self.loop.call_later(WATCH_INTERVAL_S, self._watch)
 
     def data_received(self, data: bytes) -> None:
         self.reader.feed(data)
@@ -60,13 +62,22 @@ class _Protocol(asyncio.Protocol):
         self._fail(ConnectionError(f"lost the connection to Redis: {exc or 'closed'}"), why="lost")
 
     def call(self, args: tuple[Any, ...]) -> asyncio.Future[Any]:
-        future = asyncio.get_running_loop().create_future()
+        future = self.loop.create_future()
         if self.closed or self.transport is None:
             future.set_exception(ConnectionError("the connection to Redis is closed"))
             return future
         self.waiting.append((future, time.monotonic()))
-        self.transport.write(hiredis.pack_command(args))
+        # Sockets that became readable together wake their consumers in the same loop turn: their commands
+        # go out in one write (a syscall each was 7% of a busy worker).
+        if not self.unsent:
+            self.loop.call_soon(self._flush)
+        self.unsent.append(hiredis.pack_command(args))
         return future
+
+    def _flush(self) -> None:
+        unsent, self.unsent = self.unsent, []
+        if unsent and not self.closed and self.transport is not None:
+            self.transport.write(b"".join(unsent) if len(unsent) > 1 else unsent[0])
 
     def close(self) -> None:
         self._fail(ConnectionError("closed"), why="")
@@ -79,7 +90,7 @@ class _Protocol(asyncio.Protocol):
         if self.waiting and time.monotonic() - self.waiting[0][1] > self.timeout_s:
             self._fail(RedisTimeoutError(f"Redis did not answer within {self.timeout_s:g} s"), why="timeout")
             return
-        self.watch = asyncio.get_running_loop().call_later(WATCH_INTERVAL_S, self._watch)
+        self.watch = self.loop.call_later(WATCH_INTERVAL_S, self._watch)
 
     def _fail(self, error: Exception, why: str) -> None:
         """Fails every waiting call with `error`; `why` is counted on /metrics ("" for a close we asked)."""
@@ -88,6 +99,7 @@ class _Protocol(asyncio.Protocol):
             if why:
                 REDIS_LINK_FAILURES.labels(why).inc()
                 log.warning("redis link: %s", error)
+        self.unsent.clear()
         if self.watch is not None:
             self.watch.cancel()
         if self.transport is not None:
