@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from functools import partial
 
+from django.conf import settings
+
 from realtime import broadcast, frames, limits
 from realtime import keys as k
 from realtime.clock import now_ms
@@ -255,6 +257,16 @@ def SKIP(state: GameState) -> c.Command:  # noqa: N802 - a command built from th
 
 async def game_host_command(pin: str, cmd: c.Command | Callable[[GameState], c.Command]) -> list[e.Event]:
     return _sender((await _transition(pin, cmd)).events)
+
+
+async def game_abandoned_end(pin: str) -> bool:
+    """Ends a game nobody moves on any more as its host would, so its records are saved (the players see
+    `game_over`). False when it had ended already."""
+    events = (await _transition(pin, c.End())).events
+    ended = not any(isinstance(ev, e.Refused) for ev in events)
+    if ended:
+        log.info("game %s ended: nobody moved it on for %d s", pin, settings.GAME_ABANDON_SECONDS)
+    return ended
 
 
 async def round_close(pin: str, round_no: int, reason: str) -> str:

@@ -1,6 +1,6 @@
 """Creating a live game: a database record with a PIN unique among live games, and the quiz frozen
-into Redis, where every worker finds it; and closing the records of games left unfinished until their
-state in Redis expired."""
+into Redis, where every worker finds it; finding the games nobody moves on any more; and closing the records
+of games left unfinished until their state in Redis expired."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -62,6 +63,18 @@ def game_create(*, quiz: Quiz, host: Any) -> Game:
         store.game_init(game.pin, spec, host.id, now_ms())
         return game
     raise RuntimeError("no free PIN found; too many live games")
+
+
+def games_abandoned() -> list[str]:
+    """PINs of the live games whose state nobody changed for GAME_ABANDON_SECONDS (Celery beat ends them)."""
+    if settings.GAME_ABANDON_SECONDS <= 0:
+        return []
+    pins = list(Game.objects.filter(status__in=Game.LIVE).values_list("pin", flat=True))
+    abandoned = []
+    for start in range(0, len(pins), EXPIRE_BATCH):
+        idle = store.pins_idle_seconds(pins[start : start + EXPIRE_BATCH])
+        abandoned += [pin for pin, seconds in idle.items() if seconds >= settings.GAME_ABANDON_SECONDS]
+    return abandoned
 
 
 def games_expire() -> int:

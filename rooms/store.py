@@ -280,6 +280,16 @@ def pins_held(pins: list[str]) -> set[str]:
     return {pin for pin, held in zip(pins, pipe.execute(), strict=True) if held}
 
 
+def pins_idle_seconds(pins: list[str]) -> dict[str, int]:
+    """For those of `pins` whose game state is in Redis: seconds since it last changed (what its TTL has run
+    down by; sync, for the periodic sweep)."""
+    pipe = sync_client().pipeline(transaction=False)
+    for pin in pins:
+        pipe.ttl(k.meta_key(pin))
+    left = zip(pins, pipe.execute(), strict=True)
+    return {pin: max(0, ttl() - seconds) for pin, seconds in left if seconds > 0}
+
+
 async def load_full(pin: str) -> Loaded:
     conn = client()
     async with conn.pipeline(transaction=True) as pipe:

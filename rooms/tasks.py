@@ -63,6 +63,18 @@ def rounds_sweep() -> int:
     return run(actions.rounds_overdue_close())
 
 
+@shared_task(name="rooms.tasks.games_abandoned_end", ignore_result=True)
+def games_abandoned_end() -> int:
+    """Ends the games nobody moved on for GAME_ABANDON_SECONDS, so their records are saved; how many."""
+    ended = 0
+    for pin in services.games_abandoned():
+        try:
+            ended += run(actions.game_abandoned_end(pin))
+        except store.GameNotFound:  # expired meanwhile: games_expire closes its record
+            continue
+    return ended
+
+
 @shared_task(name="rooms.tasks.games_expire", ignore_result=True)
 def games_expire() -> int:
     """Closes the records of games left unfinished until their state expired (rooms/services.py)."""

@@ -1,6 +1,8 @@
-"""Quiz data for game tests: one question of every kind, built through the ORM."""
+"""Quiz data for game tests: one question of every kind, built through the ORM; a stand-in broker."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib.auth.models import User
 
@@ -58,3 +60,14 @@ def wrong_answer(question_frame: dict, quiz: Quiz) -> dict:
     if q.kind == "text":
         return {"text": "atlantic"}
     return {"value": q.slider_min}
+
+
+class Enqueued:
+    """Stands in for the broker in this process: records what a finished game enqueues (rooms.effects), for
+    the test to run it."""
+
+    def __init__(self) -> None:
+        self.tasks: list[tuple[str, tuple]] = []
+
+    def send_task(self, name: str, args: tuple, **options: Any) -> None:
+        self.tasks.append((name, tuple(args)))

@@ -17,21 +17,11 @@ from quizzes.models import Choice, Question, Quiz
 from results.models import Game, GameAnswer, GamePlayer
 from rooms import actions, effects, services, store, tasks
 from rooms.game import commands as c
-from tests.factories import correct_answer, host_make, quiz_every_kind
+from tests.factories import Enqueued, correct_answer, host_make, quiz_every_kind
 from tests.netclient import Client
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-class Enqueued:
-    """Stands in for the broker in this process: records what a finished game enqueues."""
-
-    def __init__(self) -> None:
-        self.tasks: list[tuple[str, tuple]] = []
-
-    def send_task(self, name: str, args: tuple, **options: Any) -> None:
-        self.tasks.append((name, tuple(args)))
 
 
 def play_one_round_and_end(pin: str, quiz: Quiz) -> list[str]:

@@ -102,6 +102,9 @@ LOGIN_URL = "/admin/login/"
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 REDIS_PREFIX = env("QUIZZONE_REDIS_PREFIX", default="qz")
 GAME_TTL_SECONDS = env.int("QUIZZONE_GAME_TTL", default=6 * 3600)
+# A live game nobody has moved on (no join, no command, no round closed) for this long is ended and its
+# records saved, before GAME_TTL_SECONDS would lose them (0: never).
+GAME_ABANDON_SECONDS = env.int("QUIZZONE_GAME_ABANDON", default=2 * 3600)
 # "Get ready" before each question's choices open, on new games (the host turns it off or on per game).
 QUIZZONE_GET_READY_MS = env.int("QUIZZONE_GET_READY_MS", default=3000)
 REDIS_MAX_CONNECTIONS = env.int("QUIZZONE_REDIS_MAX_CONNECTIONS", default=64)  # per worker process
@@ -127,6 +130,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-rounds": {"task": "rooms.tasks.rounds_sweep", "schedule": 1.0},
     "expire-workbooks": {"task": "results.tasks.workbooks_expire", "schedule": 3600.0},
     "expire-games": {"task": "rooms.tasks.games_expire", "schedule": 600.0},
+    "end-abandoned-games": {"task": "rooms.tasks.games_abandoned_end", "schedule": 600.0},
     "release-image-files": {"task": "quizzes.tasks.image_files_release_kept", "schedule": 600.0},
 }
 # Results workbooks (results/workbooks.py): kept this long after their build, and started again when a
