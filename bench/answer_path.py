@@ -15,9 +15,7 @@ for a bare script call, without QuizZone around it. Deletes its keys and its dat
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
-import secrets
 import statistics
 import sys
 import tempfile
@@ -28,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.round_close import in_batches, setup_django  # noqa: E402
+from bench.inprocess import game_started, in_batches, prefix_delete, setup_django  # noqa: E402
 
 MODES = ("pipelined", "pool")
 
@@ -48,19 +46,11 @@ async def answers_timed(calls: list, concurrency: int) -> tuple[float, float, li
 async def run(players: int, rounds: int, concurrency: int) -> None:
     from django.conf import settings
 
-    from realtime.clock import now_ms
-    from realtime.redisdb import client, run_script
-    from rooms import actions, store
+    from realtime.redisdb import run_script
+    from rooms import actions
     from rooms.game import commands as c
-    from rooms.game.quiz import ChoiceSpec, QuestionSpec, QuizSpec
 
-    question = QuestionSpec("single", "?", 600_000, 1, (ChoiceSpec(1, "a", True), ChoiceSpec(2, "b")))
-    quiz = QuizSpec(1, "bench", (question,) * rounds)
-    pin = f"{secrets.randbelow(900_000) + 100_000}"
-    await asyncio.to_thread(store.game_init, pin, quiz, 1, now_ms())
-    joined = await in_batches([partial(actions.game_join, pin, f"p{i}") for i in range(players)])
-    ids = [events[0].player_id for events in joined]
-    await actions.game_host_command(pin, c.Start())
+    pin, ids, _ = await game_started(players, rounds, 600_000)
     per_answer: dict[str, list[float]] = {mode: [] for mode in MODES}
     walls: dict[str, list[float]] = {mode: [] for mode in MODES}
     for round_no in range(1, rounds + 1):
@@ -101,9 +91,7 @@ async def run(players: int, rounds: int, concurrency: int) -> None:
         )
     pipelined, pool = (statistics.median(per_answer[m]) for m in MODES)
     print(f"  pipelined / pool: {pipelined / pool:.2f} per answer")
-    conn = client()
-    async for key in conn.scan_iter(match=f"{settings.REDIS_PREFIX}:*", count=1000):
-        await conn.delete(key)
+    await prefix_delete()
 
 
 def main() -> None:
@@ -116,7 +104,7 @@ def main() -> None:
     opts = parser.parse_args()
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     with tempfile.TemporaryDirectory(prefix="qz-answer-path-") as tmp:
-        setup_django(str(Path(tmp) / "db.sqlite3"))
+        setup_django(str(Path(tmp) / "db.sqlite3"), prefix="qzap")
         uvloop.run(run(opts.players, opts.rounds, opts.concurrency))
 
 

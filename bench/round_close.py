@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import secrets
 import statistics
 import sys
 import tempfile
@@ -27,47 +25,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import NO_ADDRESS_LIMITS  # noqa: E402
-
-
-def setup_django(db_path: str) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "quizzone.settings.local"
-    os.environ["QUIZZONE_REDIS_PREFIX"] = f"qzrc{secrets.token_hex(4)}"
-    os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.update(NO_ADDRESS_LIMITS)  # N joins from this one address
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
-async def in_batches(calls: list, size: int = 50) -> list:
-    results = []
-    for start in range(0, len(calls), size):
-        results += await asyncio.gather(*(call() for call in calls[start : start + size]))
-    return results
+from bench.inprocess import game_started, in_batches, prefix_delete, setup_django  # noqa: E402
 
 
 async def run(players: int, rounds: int) -> None:
     from django.conf import settings
 
     from realtime.clock import now_ms
-    from realtime.redisdb import client
     from rooms import actions, store
     from rooms.game import commands as c
     from rooms.game.machine import step
-    from rooms.game.quiz import ChoiceSpec, QuestionSpec, QuizSpec
 
-    question = QuestionSpec("single", "?", 60_000, 1, (ChoiceSpec(1, "a", True), ChoiceSpec(2, "b")))
-    quiz = QuizSpec(1, "bench", (question,) * rounds)
-    pin = f"{secrets.randbelow(900_000) + 100_000}"
-    await asyncio.to_thread(store.game_init, pin, quiz, 1, now_ms())
-    joined = await in_batches([partial(actions.game_join, pin, f"p{i}") for i in range(players)])
-    ids = [events[0].player_id for events in joined]
-    await actions.game_host_command(pin, c.Start())
+    pin, ids, quiz = await game_started(players, rounds, 60_000)
     timings: dict[str, list[float]] = {k: [] for k in ("load", "step", "whole close", "in-memory baseline")}
     for round_no in range(1, rounds + 1):
         answers = [
@@ -104,9 +73,7 @@ async def run(players: int, rounds: int) -> None:
     for name, values in timings.items():
         median, worst = 1000 * statistics.median(values), 1000 * max(values)
         print(f"  {name:<20} median {median:8.1f} ms   max {worst:8.1f} ms")
-    conn = client()
-    async for key in conn.scan_iter(match=f"{settings.REDIS_PREFIX}:*", count=1000):
-        await conn.delete(key)
+    await prefix_delete()
 
 
 def main() -> None:
@@ -115,7 +82,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     opts = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="qz-round-close-") as tmp:
-        setup_django(str(Path(tmp) / "db.sqlite3"))
+        setup_django(str(Path(tmp) / "db.sqlite3"), prefix="qzrc")
         asyncio.run(run(opts.players, opts.rounds))
 
 

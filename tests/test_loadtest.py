@@ -86,3 +86,22 @@ def test_several_games_at_once_all_finish_correct(tmp_path: Path) -> None:
     assert {(r["game"], r["round"]) for r in run["rounds"]} == {(g, r) for g in range(3) for r in (1, 2)}
     assert not run["server_tracebacks"]
     assert_nothing_left(run)
+
+
+@pytest.mark.parametrize(
+    ("script", "expect"),
+    [("bench/answer_path.py", "pipelined / pool:"), ("bench/round_close.py", "whole close")],
+)
+def test_in_process_benchmarks_run_at_a_smoke_size(script: str, expect: str) -> None:
+    """They run against the real Redis and print their figures (speed is not checked)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    done = subprocess.run(
+        [sys.executable, script, "--players", "60", "--rounds", "2"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert expect in done.stdout
