@@ -63,8 +63,9 @@ def wrong_answer(question_frame: dict, quiz: Quiz) -> dict:
 
 
 class Enqueued:
-    """Stands in for the broker in this process: records what a finished game enqueues (rooms.effects), for
-    the test to run it."""
+    """Stands in for the broker in this process: records what a finished game enqueues (rooms.effects). The
+    test runs every save it records: one never run leaves the game's `saving` mark, which later tests with a
+    Celery worker wait on."""
 
     def __init__(self) -> None:
         self.tasks: list[tuple[str, tuple]] = []
