@@ -261,7 +261,7 @@ async def game_host_command(pin: str, cmd: c.Command | Callable[[GameState], c.C
 
 async def game_abandoned_end(pin: str) -> bool:
     """Ends a game nobody moves on any more as its host would, so its records are saved (the players see
-    `game_over`). False when it had ended already."""
+    `finished` and `final`). False when it had ended already."""
     events = (await _transition(pin, c.End())).events
     ended = not any(isinstance(ev, e.Refused) for ev in events)
     if ended:
